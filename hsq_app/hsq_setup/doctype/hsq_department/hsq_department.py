@@ -1,0 +1,17 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class HSQDepartment(Document):
+	def autoname(self):
+		self.name = f"{self.department_name.strip()}-{self.institution}"
+
+	def validate(self):
+		self.department_name = self.department_name.strip()
+
+	def on_trash(self):
+		frappe.throw(_("Departments are never deleted; disable it instead"))

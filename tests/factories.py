@@ -1,0 +1,137 @@
+"""Test data built the way users build it: documents inserted, users with roles and staff posts."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import random_string
+
+from hsq_app import roles as R
+
+
+def uid(prefix: str = "") -> str:
+	return f"{prefix}{random_string(6).lower()}"
+
+
+def make_institution(name=None, type="Hospital", grade="Secondary", parent=None, **kw) -> str:
+	if parent is None and type != "Bureau":
+		parent = bureau()
+	doc = frappe.get_doc(
+		{
+			"doctype": "HSQ Institution",
+			"institution_name": name or uid("机构"),
+			"institution_type": type,
+			"grade": grade,
+			"parent_hsq_institution": parent,
+			"is_group": 1,
+			**kw,
+		}
+	).insert()
+	return doc.name
+
+
+def bureau() -> str:
+	existing = frappe.db.get_value("HSQ Institution", {"institution_type": "Bureau"}, "name")
+	return existing or make_institution("测试县卫生健康局", type="Bureau", grade="Ungraded", parent="")
+
+
+def make_department(institution: str, name=None, head=None) -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "HSQ Department",
+				"department_name": name or uid("科室"),
+				"institution": institution,
+				"department_head": head,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def make_user(*roles: str, email=None, first_name=None) -> str:
+	email = email or f"{uid('u')}@test.hsq"
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": first_name or email.split("@")[0],
+			"send_welcome_email": 0,
+			"user_type": "System User",
+			"roles": [{"role": r} for r in roles],
+		}
+	).insert(ignore_permissions=True)
+	return user.name
+
+
+def make_staff(institution: str, department=None, user=None, name=None, status="Active") -> str:
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "HSQ Staff",
+				"staff_name": name or uid("员工"),
+				"institution": institution,
+				"department": department,
+				"user": user,
+				"status": status,
+			}
+		)
+		.insert()
+		.name
+	)
+
+
+def make_staff_user(institution: str, *roles: str, department=None) -> str:
+	user = make_user(*roles)
+	make_staff(institution, department=department, user=user)
+	return user
+
+
+class World(frappe._dict):
+	"""Two hospitals under a bureau, each with two departments and a user per role."""
+
+
+def make_world() -> World:
+	w = World()
+	w.bureau = bureau()
+	w.bureau_admin = make_staff_user(w.bureau, R.BUREAU_ADMIN)
+	w.inspector = make_staff_user(w.bureau, R.BUREAU_INSPECTOR)
+	for key in ("a", "b"):
+		inst = make_institution(uid(f"医院{key}"), grade="Secondary")
+		d1, d2 = make_department(inst, "内科"), make_department(inst, "外科")
+		w[key] = frappe._dict(
+			institution=inst,
+			dept1=d1,
+			dept2=d2,
+			admin=make_staff_user(inst, R.INSTITUTION_ADMIN),
+			officer=make_staff_user(inst, R.QUALITY_OFFICER),
+			leader=make_staff_user(inst, R.INSTITUTION_LEADER),
+			head1=make_staff_user(inst, R.DEPARTMENT_HEAD, department=d1),
+			head2=make_staff_user(inst, R.DEPARTMENT_HEAD, department=d2),
+			handler1=make_staff_user(inst, R.HANDLER, department=d1),
+			handler2=make_staff_user(inst, R.HANDLER, department=d2),
+			agent=make_staff_user(inst, R.FOLLOW_UP_AGENT),
+		)
+		frappe.db.set_value("HSQ Department", d1, "department_head", w[key].head1)
+		frappe.db.set_value("HSQ Department", d2, "department_head", w[key].head2)
+	return w
+
+
+def make_complaint(institution: str, **kw):
+	doc = frappe.get_doc(
+		{
+			"doctype": "HSQ Complaint",
+			"channel": "On-site",
+			"received_at": frappe.utils.now_datetime(),
+			"complainant_name": "张三",
+			"complainant_phone": "13800138000",
+			"patient_name": "张三",
+			"institution": institution,
+			"category": "Service Attitude",
+			"description": "护士态度差",
+			"severity": "Medium",
+			**kw,
+		}
+	)
+	doc.insert()
+	return doc
