@@ -178,6 +178,16 @@ default-character-set = utf8mb4
 """
 
 
+def resolve_test_path(arg: str, app_dir: Path) -> str:
+	"""pytest runs in the bench's sites folder: make paths given relative to the checkout absolute."""
+	if arg.startswith("-") or os.path.isabs(arg):
+		return arg
+	path, sep, rest = arg.partition("::")
+	if (REPO_ROOT / path).exists():
+		return f"{app_dir / path}{sep}{rest}"
+	return arg
+
+
 def tree_fingerprint(root: Path, suffixes=(".py", ".json", ".txt", ".po", ".js", ".html", ".css")) -> str:
 	"""A hash of the app's source files, to know whether the site needs a migrate."""
 	digest = hashlib.sha256()
@@ -842,7 +852,7 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 	for key, value in TEST_SITE_CONFIG.items():
 		runner.site_cmd("test site", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
 	app_dir = cfg.bench / "apps" / APP
-	args = pytest_args or [str(app_dir / "tests")]
+	args = [resolve_test_path(a, app_dir) for a in pytest_args] or [str(app_dir / "tests")]
 	cmd = [
 		str(cfg.bench / "env/bin/python"),
 		"-m",

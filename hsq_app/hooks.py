@@ -15,7 +15,9 @@ after_migrate = "hsq_app.setup.install.after_migrate"
 
 # Default master data of each domain, created idempotently on install and on every migrate.
 # (Custom hook: hsq_app.setup.install.ensure_defaults calls each in order.)
-hsq_install_defaults = []
+hsq_install_defaults = [
+	"hsq_app.complaints.workflow.ensure_workflow",
+]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
 hsq_demo_data = []
@@ -26,6 +28,9 @@ permission_query_conditions = {"*": "hsq_app.permissions.query_conditions"}
 has_permission = {"*": "hsq_app.permissions.has_permission"}
 
 override_whitelisted_methods = {"frappe.client.get_count": "hsq_app.api.overrides.get_count"}
+
+# a REST read of one complaint with personal data is logged like a desk view
+after_request = ["hsq_app.complaints.access.log_rest_read"]
 
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},

@@ -75,3 +75,12 @@ def test_unreachable_database_fails_fast(monkeypatch, capsys):
 	with pytest.raises(hsq.HarnessError) as e:
 		hsq.step_services(cfg, runner=None)
 	assert e.value.step == "database" and "unreachable" in e.value.reason
+
+
+def test_test_paths_are_resolved_against_the_checkout(tmp_path):
+	app = tmp_path / "apps" / "hsq_app"
+	assert hsq.resolve_test_path("tests/test_harness.py::test_parse_args", app) == str(
+		app / "tests/test_harness.py"
+	) + "::test_parse_args"
+	assert hsq.resolve_test_path("-k", app) == "-k"
+	assert hsq.resolve_test_path("sla", app) == "sla"

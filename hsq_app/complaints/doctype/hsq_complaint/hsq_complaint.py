@@ -4,6 +4,33 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cint, now_datetime, strip_html
+
+from hsq_app.complaints import routing, sla
+from hsq_app.complaints import workflow as wf
+
+# free-text fields: HTML stripped, length capped (every door: desk, API, public form)
+TEXT_LIMITS = {
+	"description": 5000,
+	"demands": 2000,
+	"resolution": 5000,
+	"reply_to_complainant": 5000,
+	"non_acceptance_reason": 1000,
+	"return_reason": 1000,
+	"complainant_name": 60,
+	"patient_name": 60,
+	"complainant_phone": 30,
+	"external_ref": 100,
+}
+IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "relation_to_patient")
+
+
+class FinalStateError(frappe.ValidationError):
+	pass
+
+
+class SelfApprovalError(frappe.PermissionError):
+	pass
 
 
 class HSQComplaint(Document):
@@ -12,8 +39,45 @@ class HSQComplaint(Document):
 		self.registered_by = frappe.session.user
 		if not self.tracking_code:
 			self.tracking_code = frappe.generate_hash(length=10).upper()
+		routing.apply_routing_rule(self)
+
+	def before_validate(self):
+		for field, limit in TEXT_LIMITS.items():
+			value = self.get(field)
+			if isinstance(value, str):
+				value = strip_html(value).strip()
+				if len(value) > limit:
+					frappe.throw(
+						_("{0} is too long: at most {1} characters").format(
+							_(self.meta.get_label(field)), limit
+						),
+						frappe.CharacterLengthExceededError,
+					)
+				self.set(field, value)
+		if cint(self.is_anonymous):
+			for field in IDENTITY_FIELDS:
+				self.set(field, None)
+		self.intake_key = f"{self.channel}:{self.external_ref}" if self.external_ref else None
 
 	def validate(self):
+		before = self.get_doc_before_save()
+		if before and before.workflow_state in wf.FINAL_STATES:
+			frappe.throw(
+				_("Complaint {0} is {1} and can no longer be changed").format(
+					self.name, _(before.workflow_state)
+				),
+				FinalStateError,
+			)
+		self.validate_department()
+		self.validate_phone()
+		from_state = before.workflow_state if before else None
+		if from_state and self.workflow_state != from_state:
+			self.validate_transition(from_state, self.workflow_state)
+		sla.on_validate(self)
+		if from_state != self.workflow_state:
+			sla.on_transition(self, from_state, self.workflow_state)
+
+	def validate_department(self):
 		if self.department:
 			dept_institution = frappe.db.get_value("HSQ Department", self.department, "institution")
 			if dept_institution != self.institution:
@@ -23,5 +87,66 @@ class HSQComplaint(Document):
 					)
 				)
 
+	def validate_phone(self):
+		phone = self.complainant_phone
+		if phone and not all(c.isdigit() or c in "+- ()" for c in phone):
+			frappe.throw(_("Complainant phone {0} is not a phone number").format(phone))
+
+	def validate_transition(self, from_state: str, to_state: str):
+		"""What each action of the contract's table needs, beyond the role Frappe's workflow checks."""
+		action = wf.ACTION_BY_MOVE.get((from_state, to_state))
+		user = frappe.session.user
+		missing = [f for f in wf.REQUIRED.get(action, ()) if not self.get(f)]
+		if missing:
+			frappe.throw(
+				_("{0} needs: {1}").format(_(action), ", ".join(_(self.meta.get_label(f)) for f in missing)),
+				frappe.MandatoryError,
+			)
+		if action == "Dispatch" and self.handler:
+			routing.validate_handler(self)
+		elif action == "Accept" and not self.handler and "HSQ Handler" in frappe.get_roles(user):
+			self.handler = user
+		elif action == "Start" and not self.handler:
+			self.handler = user
+		elif action == "Submit for Approval":
+			self.submitted_by = user
+		elif action == "Approve" and user == self.submitted_by:
+			frappe.throw(_("Nobody approves their own resolution"), SelfApprovalError)
+		elif action == "Reopen":
+			if self.complainant_feedback != "Dissatisfied":
+				frappe.throw(_("Reopen only when the complainant is dissatisfied"))
+			self.reopen_count = cint(self.reopen_count) + 1
+			previous = self.get_doc_before_save()
+			self.add_comment(
+				"Info",
+				_(
+					"Reopened (round {0}). Previous finding: {1}; resolution: {2}; complainant feedback: {3}"
+				).format(
+					self.reopen_count,
+					_(previous.finding or ""),
+					previous.resolution or "",
+					_(previous.complainant_feedback or ""),
+				),
+			)
+			self.complainant_feedback = None
+			self.submitted_by = None
+		self.flags.hsq_action = action
+
+	def on_update(self):
+		before = self.get_doc_before_save()
+		if not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
+			routing.reassign(self)
+
+	def onload(self):
+		"""Every view of a complaint with personal data is logged (Access Log)."""
+		from hsq_app.complaints.access import log_personal_data_view
+
+		log_personal_data_view(self)
+
 	def on_trash(self):
 		frappe.throw(_("Complaints are never deleted"))
+
+
+def on_doctype_update():
+	frappe.db.add_index("HSQ Complaint", ["workflow_state", "resolve_by"])
+	frappe.db.add_index("HSQ Complaint", ["institution", "department", "category", "received_at"])

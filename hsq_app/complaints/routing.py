@@ -1,0 +1,117 @@
+"""属地 routing: routing rules, worklist assignment (ToDo) and transfers between institutions."""
+
+import frappe
+from frappe import _
+from frappe.desk.form import assign_to
+from frappe.utils import now_datetime
+
+from hsq_app import roles as R
+from hsq_app.complaints import workflow as wf
+
+
+def apply_routing_rule(doc) -> None:
+	"""Prefill department and handler from the institution's category → department map."""
+	if doc.department or not (doc.institution and doc.category):
+		return
+	rule = frappe.db.get_value(
+		"HSQ Routing Rule",
+		{"institution": doc.institution, "category": doc.category},
+		["department", "handler"],
+		as_dict=True,
+	)
+	if rule:
+		doc.department = rule.department
+		doc.handler = doc.handler or rule.handler
+
+
+def validate_handler(doc) -> None:
+	"""A handler must be an active staff member of the complaint's department."""
+	ok = frappe.db.exists(
+		"HSQ Staff", {"user": doc.handler, "department": doc.department, "status": "Active"}
+	)
+	if not ok:
+		frappe.throw(
+			_("Handler {0} is not active staff of department {1}").format(doc.handler, doc.department)
+		)
+
+
+def current_actors(doc) -> list[str]:
+	"""Who has the complaint in their worklist in its current state."""
+	state = doc.workflow_state
+	head = doc.department and frappe.db.get_value("HSQ Department", doc.department, "department_head")
+	if state == wf.REGISTERED:
+		return [doc.registered_by] if doc.registered_by not in (None, "Guest", "Administrator") else []
+	if state == wf.DISPATCHED:
+		return [u for u in (head, doc.handler) if u]
+	if state in (wf.ACCEPTED, wf.IN_PROGRESS):
+		return [doc.handler or head] if (doc.handler or head) else []
+	if state == wf.PENDING_APPROVAL:
+		if doc.severity in ("High", "Urgent") or (doc.escalation_level or 0) >= 2:
+			leader = frappe.db.get_value("HSQ Institution", doc.institution, "deputy_head")
+			return [leader] if leader else []
+		return [head] if head else []
+	if state == wf.RESOLVED:
+		return [doc.registered_by] if doc.registered_by not in (None, "Guest", "Administrator") else []
+	return []
+
+
+def reassign(doc) -> None:
+	"""Keep the complaint's open ToDos on exactly the people who must act now."""
+	wanted = set(current_actors(doc))
+	open_todos = frappe.get_all(
+		"ToDo",
+		filters={"reference_type": doc.doctype, "reference_name": doc.name, "status": "Open"},
+		pluck="allocated_to",
+	)
+	for user in set(open_todos) - wanted:
+		assign_to.remove(doc.doctype, doc.name, user, ignore_permissions=True)
+	new = [u for u in wanted - set(open_todos) if frappe.db.get_value("User", u, "enabled")]
+	if new:
+		assign_to.add(
+			{
+				"assign_to": new,
+				"doctype": doc.doctype,
+				"name": doc.name,
+				"description": _("Complaint {0}: {1}").format(doc.name, _(doc.workflow_state)),
+			},
+			ignore_permissions=True,
+		)
+
+
+@frappe.whitelist()
+def transfer(complaint: str, to_institution: str, reason: str):
+	"""Move a complaint to another institution (bureau admins only), keeping its history."""
+	frappe.only_for((R.BUREAU_ADMIN,))
+	if not (reason or "").strip():
+		frappe.throw(_("A transfer needs a reason"))
+	doc = frappe.get_doc("HSQ Complaint", complaint)
+	doc.check_permission("write")
+	if doc.workflow_state in wf.FINAL_STATES:
+		frappe.throw(
+			_("Complaint {0} is {1} and can no longer be transferred").format(doc.name, _(doc.workflow_state))
+		)
+	if to_institution == doc.institution:
+		frappe.throw(_("The complaint already belongs to {0}").format(to_institution))
+	if not frappe.db.exists("HSQ Institution", to_institution):
+		frappe.throw(_("Institution {0} does not exist").format(to_institution))
+	doc.append(
+		"transfers",
+		{
+			"from_institution": doc.institution,
+			"to_institution": to_institution,
+			"reason": reason.strip(),
+			"transferred_by": frappe.session.user,
+			"transferred_at": now_datetime(),
+		},
+	)
+	doc.institution = to_institution
+	doc.department = None
+	doc.handler = None
+	doc.flags.hsq_transfer = True
+	if doc.workflow_state != wf.REGISTERED:
+		# routed anew from the start in the receiving institution (bureau admins may move the state)
+		doc.db_set("workflow_state", wf.REGISTERED, update_modified=False)
+		doc.workflow_state = wf.REGISTERED
+	doc.save()
+	doc.add_comment("Info", _("Transferred to {0}: {1}").format(to_institution, reason.strip()))
+	return doc.name

@@ -1,0 +1,114 @@
+"""The "HSQ Complaint Workflow" (contract: Complaint workflow), created idempotently on install/migrate.
+
+The transition table is data (TRANSITIONS) so that the controller's per-action checks and the
+tests read the same source. Admins may restyle states in the desk; `ensure_workflow` only adds
+what is missing and resets the transition table to the contract's.
+"""
+
+import frappe
+
+from hsq_app import roles as R
+
+WORKFLOW = "HSQ Complaint Workflow"
+DOCTYPE = "HSQ Complaint"
+
+REGISTERED = "Registered"
+DISPATCHED = "Dispatched"
+ACCEPTED = "Accepted"
+IN_PROGRESS = "In Progress"
+PENDING_APPROVAL = "Pending Approval"
+RESOLVED = "Resolved"
+CLOSED = "Closed"
+NOT_ACCEPTED = "Not Accepted"
+
+FINAL_STATES = (CLOSED, NOT_ACCEPTED)
+OPEN_STATES = (REGISTERED, DISPATCHED, ACCEPTED, IN_PROGRESS, PENDING_APPROVAL)
+
+# state -> (style, role allowed to edit in that state)
+STATES = {
+	REGISTERED: ("Primary", R.QUALITY_OFFICER),
+	DISPATCHED: ("Info", R.DEPARTMENT_HEAD),
+	ACCEPTED: ("Info", R.HANDLER),
+	IN_PROGRESS: ("Warning", R.HANDLER),
+	PENDING_APPROVAL: ("Warning", R.DEPARTMENT_HEAD),
+	RESOLVED: ("Success", R.QUALITY_OFFICER),
+	CLOSED: ("Success", R.QUALITY_OFFICER),
+	NOT_ACCEPTED: ("Inverse", R.INSTITUTION_LEADER),
+}
+
+SEVERE = "doc.severity in ('High', 'Urgent') or (doc.escalation_level or 0) >= 2"
+NOT_SEVERE = "doc.severity not in ('High', 'Urgent') and (doc.escalation_level or 0) < 2"
+
+# (from, action, to, roles, condition)
+TRANSITIONS = [
+	(REGISTERED, "Dispatch", DISPATCHED, (R.QUALITY_OFFICER,), None),
+	(REGISTERED, "Not Accept", NOT_ACCEPTED, (R.INSTITUTION_LEADER,), None),
+	(DISPATCHED, "Accept", ACCEPTED, (R.DEPARTMENT_HEAD, R.HANDLER), None),
+	(DISPATCHED, "Return", REGISTERED, (R.DEPARTMENT_HEAD,), None),
+	(ACCEPTED, "Start", IN_PROGRESS, (R.HANDLER, R.DEPARTMENT_HEAD), None),
+	(IN_PROGRESS, "Submit for Approval", PENDING_APPROVAL, (R.HANDLER,), None),
+	(PENDING_APPROVAL, "Approve", RESOLVED, (R.DEPARTMENT_HEAD,), NOT_SEVERE),
+	(PENDING_APPROVAL, "Approve", RESOLVED, (R.INSTITUTION_LEADER,), SEVERE),
+	(PENDING_APPROVAL, "Reject", IN_PROGRESS, (R.DEPARTMENT_HEAD, R.INSTITUTION_LEADER), None),
+	(RESOLVED, "Close", CLOSED, (R.QUALITY_OFFICER,), None),
+	(RESOLVED, "Reopen", IN_PROGRESS, (R.QUALITY_OFFICER,), None),
+]
+
+# fields an action needs before it may happen
+REQUIRED = {
+	"Dispatch": ("department",),
+	"Not Accept": ("non_acceptance_reason",),
+	"Return": ("return_reason",),
+	"Submit for Approval": ("finding", "resolution", "reply_to_complainant"),
+	"Close": ("complainant_feedback",),
+	"Reopen": ("complainant_feedback",),
+}
+
+ACTION_BY_MOVE = {(src, dst): action for src, action, dst, _roles, _cond in TRANSITIONS}
+
+
+def ensure_workflow():
+	for state, (style, _role) in STATES.items():
+		if not frappe.db.exists("Workflow State", state):
+			frappe.get_doc(
+				{"doctype": "Workflow State", "workflow_state_name": state, "style": style}
+			).insert(ignore_permissions=True)
+	for action in dict.fromkeys(a for _s, a, _t, _r, _c in TRANSITIONS):
+		if not frappe.db.exists("Workflow Action Master", action):
+			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
+				ignore_permissions=True
+			)
+	wf = (
+		frappe.get_doc("Workflow", WORKFLOW)
+		if frappe.db.exists("Workflow", WORKFLOW)
+		else frappe.new_doc("Workflow")
+	)
+	wf.update(
+		{
+			"workflow_name": WORKFLOW,
+			"document_type": DOCTYPE,
+			"workflow_state_field": "workflow_state",
+			"is_active": 1,
+			"send_email_alert": 0,
+			"override_status": 1,
+		}
+	)
+	if not wf.states:
+		for state, (_style, role) in STATES.items():
+			wf.append("states", {"state": state, "doc_status": "0", "allow_edit": role})
+	wf.set("transitions", [])
+	for src, action, dst, roles, condition in TRANSITIONS:
+		for role in roles:
+			wf.append(
+				"transitions",
+				{
+					"state": src,
+					"action": action,
+					"next_state": dst,
+					"allowed": role,
+					"allow_self_approval": 1,  # "no self-approval" is the controller's (submitted_by)
+					"condition": condition,
+				},
+			)
+	wf.flags.ignore_permissions = True
+	wf.save() if not wf.is_new() else wf.insert()
