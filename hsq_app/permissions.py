@@ -68,20 +68,53 @@ def _unassigned(user: str) -> bool:
 	return not is_unscoped(user) and not active_staff(user)
 
 
+def department_only(user: str) -> str | None:
+	"""The department a department-level user is confined to (None: not confined)."""
+	roles = set(frappe.get_roles(user))
+	if is_unscoped(user, list(roles)) or roles & set(INSTITUTION_ROLES) or not roles & set(DEPARTMENT_ROLES):
+		return None
+	staff = active_staff(user)
+	return staff.department if staff else None
+
+
 def query_conditions(user: str | None = None, doctype: str | None = None) -> str | None:
-	"""permission_query_conditions for "*": scoped users without a staff record see no HSQ records."""
+	"""permission_query_conditions for "*".
+
+	Scoped users without a staff record see no HSQ records; department-level users see only
+	complaints of their own department, not the institution's undispatched ones (a User
+	Permission alone would let rows with an empty department through).
+	"""
 	user = user or frappe.session.user
-	if doctype and is_hsq_doctype(doctype) and _unassigned(user):
+	if not doctype or not is_hsq_doctype(doctype):
+		return None
+	if _unassigned(user):
 		return "1=0"
+	if doctype in DEPARTMENT_SCOPED_DOCTYPES and (dept := department_only(user)):
+		return f"`tab{doctype}`.`department` = {frappe.db.escape(dept)}"
 	return None
 
 
 def has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
-	"""has_permission for "*": the same guard for single documents."""
+	"""has_permission for "*": the same rules for single documents."""
 	user = user or frappe.session.user
-	if is_hsq_doctype(doc.doctype) and _unassigned(user):
+	if not is_hsq_doctype(doc.doctype):
+		return None
+	if _unassigned(user):
 		return False
+	if doc.doctype in DEPARTMENT_SCOPED_DOCTYPES and (dept := department_only(user)):
+		return doc.get("department") == dept
 	return None
+
+
+def require_role(*roles: str) -> None:
+	"""Like frappe.only_for, but also enforced under tests (only_for is a no-op there)."""
+	if frappe.session.user == "Administrator":
+		return
+	if set(roles).isdisjoint(frappe.get_roles()):
+		frappe.throw(
+			_("This action is only allowed for {0}").format(", ".join(_(r) for r in roles)),
+			frappe.PermissionError,
+		)
 
 
 def desired_user_permissions(roles: list[str], institution: str | None, department: str | None) -> list[dict]:

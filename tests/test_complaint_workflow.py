@@ -193,7 +193,9 @@ def test_reopen_counts_and_keeps_history(shared_world):
 	act(w.a.officer, name, "Close", complainant_feedback="Basically Satisfied")
 	assert state(name) == wf.CLOSED
 	# every transition of both rounds is in the timeline (Frappe skips Version rows under tests)
-	workflow_comments = frappe.get_all("Comment", filters={"reference_name": name, "comment_type": "Workflow"})
+	workflow_comments = frappe.get_all(
+		"Comment", filters={"reference_name": name, "comment_type": "Workflow"}
+	)
 	assert len(workflow_comments) == 9
 
 

@@ -187,3 +187,13 @@ def test_desk_labels_are_translated():
 		assert _("HSQ Quality Officer") == "投诉管理专员"
 	finally:
 		frappe.local.lang = "en"
+
+
+def test_department_roles_do_not_see_undispatched_complaints(world):
+	undispatched = make_complaint(world.a.institution).name
+	for user in (world.a.handler1, world.a.head2):
+		as_user(user)
+		assert undispatched not in set(frappe.get_list("HSQ Complaint", pluck="name"))
+		assert not frappe.has_permission("HSQ Complaint", "read", undispatched)
+	as_user(world.a.officer)
+	assert frappe.has_permission("HSQ Complaint", "read", undispatched)

@@ -79,8 +79,9 @@ def test_unreachable_database_fails_fast(monkeypatch, capsys):
 
 def test_test_paths_are_resolved_against_the_checkout(tmp_path):
 	app = tmp_path / "apps" / "hsq_app"
-	assert hsq.resolve_test_path("tests/test_harness.py::test_parse_args", app) == str(
-		app / "tests/test_harness.py"
-	) + "::test_parse_args"
+	assert (
+		hsq.resolve_test_path("tests/test_harness.py::test_parse_args", app)
+		== str(app / "tests/test_harness.py") + "::test_parse_args"
+	)
 	assert hsq.resolve_test_path("-k", app) == "-k"
 	assert hsq.resolve_test_path("sla", app) == "sla"

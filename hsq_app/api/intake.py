@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime
 
+from hsq_app.permissions import require_role
 from hsq_app.roles import INTAKE_INTEGRATION
 
 ACCEPTED_FIELDS = {
@@ -89,7 +90,7 @@ def _existing(channel: str, external_ref: str) -> str | None:
 
 @frappe.whitelist(methods=["POST"])
 def create_complaint(**payload):
-	frappe.only_for((INTAKE_INTEGRATION,))
+	require_role(INTAKE_INTEGRATION)
 	data = _clean(payload)
 	name = _existing(data["channel"], data["external_ref"])
 	if name:

@@ -7,6 +7,7 @@ from frappe.utils import now_datetime
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
+from hsq_app.permissions import require_role
 
 
 def apply_routing_rule(doc) -> None:
@@ -81,7 +82,7 @@ def reassign(doc) -> None:
 @frappe.whitelist()
 def transfer(complaint: str, to_institution: str, reason: str):
 	"""Move a complaint to another institution (bureau admins only), keeping its history."""
-	frappe.only_for((R.BUREAU_ADMIN,))
+	require_role(R.BUREAU_ADMIN)
 	if not (reason or "").strip():
 		frappe.throw(_("A transfer needs a reason"))
 	doc = frappe.get_doc("HSQ Complaint", complaint)
