@@ -1,0 +1,30 @@
+// Copyright (c) 2026, hsq_app developers and contributors
+// For license information, please see license.txt
+
+const HSQ_STATE_COLORS = {
+	Registered: "blue",
+	Dispatched: "cyan",
+	Accepted: "cyan",
+	"In Progress": "orange",
+	"Pending Approval": "yellow",
+	Resolved: "green",
+	Closed: "gray",
+	"Not Accepted": "darkgrey",
+};
+
+frappe.listview_settings["HSQ Complaint"] = {
+	add_fields: ["workflow_state", "sla_status", "resolve_by"],
+	has_indicator_for_draft: true,
+	get_indicator(doc) {
+		if (["Breached", "Warning"].includes(doc.sla_status) && !["Closed", "Not Accepted", "Resolved"].includes(doc.workflow_state)) {
+			const color = doc.sla_status === "Breached" ? "red" : "orange";
+			return [`${__(doc.workflow_state)} · ${__(doc.sla_status)}`, color, `sla_status,=,${doc.sla_status}`];
+		}
+		return [__(doc.workflow_state), HSQ_STATE_COLORS[doc.workflow_state] || "gray", `workflow_state,=,${doc.workflow_state}`];
+	},
+	formatters: {
+		resolve_by(value) {
+			return value ? frappe.datetime.comment_when(value) : "";
+		},
+	},
+};

@@ -1,0 +1,55 @@
+"""Desk surfaces of complaint work: ledger report, number cards, workspace."""
+
+import frappe
+from test_complaint_workflow import as_user, in_state, registered
+
+
+def run_ledger(filters=None):
+	from frappe.desk.query_report import run
+
+	return run("Complaint Ledger", filters=filters or {})
+
+
+def test_ledger_shows_only_what_the_viewer_may_see(shared_world):
+	w = shared_world
+	mine = in_state(w, "Dispatched")
+	other_dept = registered(w)
+	as_user(w.b.officer)
+	as_user(w.a.handler1)
+	names = {r["name"] for r in run_ledger()["result"] if isinstance(r, dict)}
+	assert mine in names and other_dept not in names
+	as_user(w.b.officer)
+	names = {r["name"] for r in run_ledger()["result"] if isinstance(r, dict)}
+	assert mine not in names and other_dept not in names
+	as_user(w.inspector)
+	result = run_ledger({"institution": w.a.institution})
+	names = {r["name"] for r in result["result"] if isinstance(r, dict)}
+	assert {mine, other_dept} <= names
+	assert any(c["fieldname"] == "complainant_name" for c in result["columns"])
+
+
+def test_anonymous_rows_say_anonymous(shared_world):
+	w = shared_world
+	name = registered(w, is_anonymous=1)
+	as_user(w.a.officer)
+	row = next(r for r in run_ledger()["result"] if isinstance(r, dict) and r["name"] == name)
+	assert row["complainant_name"] == "匿名" or row["complainant_name"] == "Anonymous"
+
+
+def test_number_cards_and_workspace_are_installed():
+	for card in ("My Open Complaints", "Complaints Awaiting Approval", "Overdue Complaints"):
+		assert frappe.db.exists("Number Card", card)
+	ws = frappe.get_doc("Workspace", "Complaints")
+	assert {c.number_card_name for c in ws.number_cards} >= {"My Open Complaints", "Overdue Complaints"}
+	assert frappe.db.exists("Report", "Complaint Ledger")
+
+
+def test_my_open_complaints_card_counts_my_assignments(shared_world):
+	from frappe.desk.doctype.number_card.number_card import get_result
+
+	w = shared_world
+	in_state(w, "Dispatched")
+	as_user(w.a.head1)
+	card = frappe.get_doc("Number Card", "My Open Complaints")
+	count = get_result(card.as_dict(), [["HSQ Complaint", "_assign", "like", f"%{w.a.head1}%"]])
+	assert count >= 1
