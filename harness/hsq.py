@@ -255,16 +255,19 @@ class Runner:
 		full = self.wrap(cmd) if as_bench_user else cmd
 		env = self.env() if as_bench_user else None
 		try:
-			proc = subprocess.run(
-				full,
-				cwd=str(cwd) if cwd else None,
-				env=env,
-				text=True,
-				input=input,
-				capture_output=quiet,
-				timeout=timeout,
-				stdin=None if input is not None else subprocess.DEVNULL,
-			)
+			if quiet or input is not None or timeout is not None:
+				proc = subprocess.run(
+					full,
+					cwd=str(cwd) if cwd else None,
+					env=env,
+					text=True,
+					input=input,
+					capture_output=quiet,
+					timeout=timeout,
+					stdin=None if input is not None else subprocess.DEVNULL,
+				)
+			else:
+				proc = _run_streaming(full, cwd, env)
 		except FileNotFoundError as e:
 			raise HarnessError(step, f"command not found: {e.filename}") from None
 		except subprocess.TimeoutExpired:
@@ -282,6 +285,28 @@ class Runner:
 
 	def site_cmd(self, step: str, site: str, *args: str, **kw) -> subprocess.CompletedProcess:
 		return self.bench(step, "--site", site, *args, **kw)
+
+
+def collapse_progress(line: str) -> str:
+	"""A line redrawn with carriage returns (progress bars) shows only as it ended."""
+	return line.rstrip("\r").rsplit("\r", 1)[-1]
+
+
+def _run_streaming(cmd: list[str], cwd, env) -> subprocess.CompletedProcess:
+	"""Run a command with its output passed through, progress bars collapsed to their last state."""
+	proc = subprocess.Popen(
+		cmd,
+		cwd=str(cwd) if cwd else None,
+		env=env,
+		stdin=subprocess.DEVNULL,
+		stdout=subprocess.PIPE,
+		stderr=subprocess.STDOUT,
+	)
+	assert proc.stdout is not None
+	for raw in proc.stdout:
+		sys.stdout.write(collapse_progress(raw.decode("utf-8", "replace").rstrip("\n")) + "\n")
+		sys.stdout.flush()
+	return subprocess.CompletedProcess(cmd, proc.wait())
 
 
 def _user_exists(name: str = BENCH_USER) -> bool:
@@ -829,7 +854,7 @@ def cmd_start(cfg: Config, runner: Runner) -> int:
 			"serve", f"the desk did not answer on {url} within 90s; see {cfg.bench}/logs/hsq-web.log"
 		)
 	logins = runner.site_cmd(
-		"demo", cfg.site, "execute", "hsq_app.setup.demo.login_table", quiet=True, check=False
+		"demo", cfg.site, "execute", "hsq_app.setup.demo.print_login_table", quiet=True, check=False
 	).stdout
 	print(f"\nhsq_app is serving on {url}  (site {cfg.site})")
 	print(f"Administrator / {cfg.admin_password}")

@@ -307,3 +307,18 @@ def test_inspector_reads_but_never_edits(shared_world):
 	doc.description = "督查员改写"
 	with pytest.raises(frappe.PermissionError):
 		doc.save()
+
+
+def test_bureau_registered_complaint_lands_with_the_institutions_officers(shared_world):
+	w = shared_world
+	as_user(w.bureau_admin)
+	doc = make_complaint(
+		w.a.institution, channel="12345 Hotline", external_ref="GD-" + frappe.generate_hash(length=6)
+	)
+	frappe.set_user("Administrator")
+	todos = set(
+		frappe.get_all("ToDo", filters={"reference_name": doc.name, "status": "Open"}, pluck="allocated_to")
+	)
+	assert w.a.officer in todos and w.bureau_admin not in todos and w.b.officer not in todos
+	act(w.a.officer, doc.name, "Dispatch", department=w.a.dept1)
+	assert state(doc.name) == wf.DISPATCHED

@@ -85,3 +85,10 @@ def test_test_paths_are_resolved_against_the_checkout(tmp_path):
 	)
 	assert hsq.resolve_test_path("-k", app) == "-k"
 	assert hsq.resolve_test_path("sla", app) == "sla"
+
+
+def test_progress_bars_collapse_to_their_last_state():
+	assert hsq.collapse_progress("Updating : [=  ] 1%\rUpdating : [== ] 50%\rUpdating : [===] 100%") == (
+		"Updating : [===] 100%"
+	)
+	assert hsq.collapse_progress("plain line") == "plain line"

@@ -36,12 +36,35 @@ def validate_handler(doc) -> None:
 		)
 
 
+def quality_officers(doc) -> list[str]:
+	"""首诉负责: the registering user if they work in the complaint's institution, else its quality officers.
+
+	A complaint registered at the bureau (12345, 信访) or on the public page lands in the
+	worklists of the institution's quality officers.
+	"""
+	if doc.registered_by and frappe.db.exists(
+		"HSQ Staff", {"user": doc.registered_by, "institution": doc.institution, "status": "Active"}
+	):
+		return [doc.registered_by]
+	staff_users = frappe.get_all(
+		"HSQ Staff",
+		filters={"institution": doc.institution, "status": "Active", "user": ("is", "set")},
+		pluck="user",
+	)
+	return frappe.get_all(
+		"Has Role",
+		filters={"parent": ("in", staff_users or [""]), "role": R.QUALITY_OFFICER, "parenttype": "User"},
+		pluck="parent",
+		distinct=True,
+	)
+
+
 def current_actors(doc) -> list[str]:
 	"""Who has the complaint in their worklist in its current state."""
 	state = doc.workflow_state
 	head = doc.department and frappe.db.get_value("HSQ Department", doc.department, "department_head")
-	if state == wf.REGISTERED:
-		return [doc.registered_by] if doc.registered_by not in (None, "Guest", "Administrator") else []
+	if state in (wf.REGISTERED, wf.RESOLVED):
+		return quality_officers(doc)
 	if state == wf.DISPATCHED:
 		return [u for u in (head, doc.handler) if u]
 	if state in (wf.ACCEPTED, wf.IN_PROGRESS):
@@ -51,8 +74,6 @@ def current_actors(doc) -> list[str]:
 			leader = frappe.db.get_value("HSQ Institution", doc.institution, "deputy_head")
 			return [leader] if leader else []
 		return [head] if head else []
-	if state == wf.RESOLVED:
-		return [doc.registered_by] if doc.registered_by not in (None, "Guest", "Administrator") else []
 	return []
 
 

@@ -143,6 +143,11 @@ def _user(email, full_name, role, password, institution, department):
 	return email
 
 
+def print_login_table() -> None:
+	"""For ``bench execute``: print the table (a returned value would be printed as JSON)."""
+	print(login_table())
+
+
 def login_table() -> str:
 	lines = ["login                              role                      institution"]
 	for prefix, role, _t, _d in BUREAU_USERS:
