@@ -15,5 +15,10 @@ class HSQInstitution(NestedSet):
 		if not self.parent_hsq_institution and self.institution_type != "Bureau":
 			frappe.throw(_("Only a bureau may have no parent institution"))
 
+	def on_update(self):
+		super().on_update()
+		# users of a parent institution see its children: their cached permissions must include this one
+		frappe.cache.delete_value("user_permissions")
+
 	def on_trash(self):
 		frappe.throw(_("Institutions are never deleted; disable it instead"))
