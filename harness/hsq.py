@@ -725,7 +725,7 @@ def step_assets(cfg: Config, runner: Runner) -> None:
 # --------------------------------------------------------------------------------------------------
 
 PROCESSES = {
-	"web": ["serve", "--port", "{port}", "--noreload", "--nothreading"],
+	"web": ["serve", "--port", "{port}", "--noreload"],
 	"worker": ["worker"],
 	"schedule": ["schedule"],
 }
@@ -787,7 +787,16 @@ def start_processes(cfg: Config, runner: Runner) -> None:
 				f"exec {shlex.quote(bench_bin)} {shlex.join(args)} >> {shlex.quote(str(logfile))} 2>&1",
 			]
 		)
-		proc = subprocess.Popen(cmd, cwd=str(cfg.bench), env=runner.env(), start_new_session=True)
+		# detached: no inherited descriptors, or a caller reading our output would wait for the server
+		proc = subprocess.Popen(
+			cmd,
+			cwd=str(cfg.bench),
+			env=runner.env(),
+			start_new_session=True,
+			stdin=subprocess.DEVNULL,
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+		)
 		(d / f"hsq-{name}.pid").write_text(str(proc.pid))
 
 
