@@ -20,7 +20,9 @@ hsq_install_defaults = [
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
-hsq_demo_data = []
+hsq_demo_data = [
+	"hsq_app.rectification.demo.make_demo",
+]
 
 # Permissions: isolation is carried by User Permissions kept in step with HSQ Staff
 # (hsq_app.permissions); these two close the gap for users with no active post.

@@ -69,7 +69,10 @@ def test_default_ladders_are_installed_once():
 def test_edited_rule_survives_migrate_defaults():
 	frappe.db.set_value("HSQ Accountability Rule", "Staff-Any-1", "action", "全县通报批评（含所在科室）")
 	ensure_default_rules()
-	assert frappe.db.get_value("HSQ Accountability Rule", "Staff-Any-1", "action") == "全县通报批评（含所在科室）"
+	assert (
+		frappe.db.get_value("HSQ Accountability Rule", "Staff-Any-1", "action")
+		== "全县通报批评（含所在科室）"
+	)
 
 
 def test_staff_ladder_every_step(w):
@@ -110,7 +113,9 @@ def test_done_when_third_sanction_proposed_once_and_dismissal_sticks(w):
 	A.dismiss(new[0].name, "已在科室内部处理，经党组研究不予停薪")
 	as_user("Administrator")
 	rec = records(w.nurse, rule="Staff-Any-3")
-	assert [(r.status, r.dismiss_reason) for r in rec] == [("Dismissed", "已在科室内部处理，经党组研究不予停薪")]
+	assert [(r.status, r.dismiss_reason) for r in rec] == [
+		("Dismissed", "已在科室内部处理，经党组研究不予停薪")
+	]
 	assert frappe.db.get_value(RECORD, new[0].name, "decided_by") == w.bureau_admin
 
 	# re-running proposes nothing new, a fourth complaint neither (no rule above 3)
@@ -141,7 +146,11 @@ def test_institution_ladder_every_step_counts_service_attitude_only(w):
 	steps = [
 		["Institution-Service Attitude-1"],
 		["Institution-Service Attitude-1", "Institution-Service Attitude-2"],
-		["Institution-Service Attitude-1", "Institution-Service Attitude-2", "Institution-Service Attitude-3"],
+		[
+			"Institution-Service Attitude-1",
+			"Institution-Service Attitude-2",
+			"Institution-Service Attitude-3",
+		],
 	]
 	for i, expected in enumerate(steps):
 		upheld(w, category="Service Attitude", finding="Partially Upheld" if i == 1 else "Upheld")
@@ -161,7 +170,10 @@ def test_reopening_and_finding_changes_recount(w):
 	reopen_complaint(second)
 	recs = {r.rule: r for r in records(w.nurse)}
 	assert (recs["Staff-Any-1"].status, recs["Staff-Any-1"].count) == ("Proposed", 1)
-	assert (recs["Staff-Any-2"].status, recs["Staff-Any-2"].dismiss_reason) == ("Dismissed", "复核后不再满足条件")
+	assert (recs["Staff-Any-2"].status, recs["Staff-Any-2"].dismiss_reason) == (
+		"Dismissed",
+		"复核后不再满足条件",
+	)
 
 	# closed upheld again: the same proposal comes back, not a second one
 	close_complaint(second)

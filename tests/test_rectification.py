@@ -48,7 +48,11 @@ def _insert_task(h, **kw):
 			"root_cause": "服务意识培训不足，高峰时段人手不够",
 			"deadline": add_days(today(), 30),
 			"measures": [
-				{"measure": "开展服务礼仪培训", "measure_owner": h.handler1, "due_date": add_days(today(), 10)},
+				{
+					"measure": "开展服务礼仪培训",
+					"measure_owner": h.handler1,
+					"due_date": add_days(today(), 10),
+				},
 				{"measure": "高峰时段增派护士", "measure_owner": h.head1, "due_date": add_days(today(), 20)},
 			],
 			**kw,
@@ -570,9 +574,14 @@ def test_ledger_shows_source_owner_deadline_stage_state_and_overdue(w):
 	T.mark_overdue(add_days(today(), 5))
 	as_user(w.a.leader)
 	columns, rows = rectification_ledger.execute({"is_overdue": 1})
-	assert {"source_type", "responsible_leader", "deadline", "pdca_stage", "workflow_state", "is_overdue"} <= {
-		c["fieldname"] for c in columns
-	}
+	assert {
+		"source_type",
+		"responsible_leader",
+		"deadline",
+		"pdca_stage",
+		"workflow_state",
+		"is_overdue",
+	} <= {c["fieldname"] for c in columns}
 	row = next(r for r in rows if r.name == name)
 	assert (row.responsible_leader, row.is_overdue, row.measures_done) == (w.a.head1, 1, "2/2")
 	assert getdate(row.deadline) == getdate(add_days(today(), 1))
@@ -586,3 +595,21 @@ def test_scoped_user_without_a_post_sees_no_ledger(w):
 	make_task(w, user=w.a.officer)
 	as_user(make_user(R.INSTITUTION_LEADER))
 	assert rectification_ledger.execute({})[1] == []
+
+
+def test_desk_surfaces_exist(w):
+	from hsq_app.rectification.setup import KANBAN
+
+	board = frappe.get_doc("Kanban Board", KANBAN)
+	assert (board.reference_doctype, board.field_name) == (TASK, "pdca_stage")
+	assert [c.column_name for c in board.columns] == ["Plan", "Do", "Check", "Act"]
+	assert frappe.db.exists("Workspace", "整改与问责")
+	for report in ("Rectification Ledger", "Accountability Ledger"):
+		assert frappe.db.get_value("Report", report, "report_type") == "Script Report"
+	# the ledger through the desk's door, as an inspector
+	from frappe.desk.query_report import run
+
+	make_task(w, user=w.a.officer)
+	as_user(w.inspector)
+	result = run("Rectification Ledger", filters={})
+	assert result["result"] and any(c["fieldname"] == "pdca_stage" for c in result["columns"])

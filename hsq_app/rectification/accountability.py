@@ -141,7 +141,9 @@ def qualifying_complaints(subject_type: str, subject: str, year: int) -> list[fr
 		S = frappe.qb.DocType("HSQ Complaint Staff")
 		q = (
 			q.join(S)
-			.on((S.parent == C.name) & (S.parenttype == "HSQ Complaint") & (S.parentfield == "staff_involved"))
+			.on(
+				(S.parent == C.name) & (S.parenttype == "HSQ Complaint") & (S.parentfield == "staff_involved")
+			)
 			.where(S.staff == subject)
 			.distinct()
 		)
@@ -263,7 +265,10 @@ def recompute_year(year: int) -> None:
 	)
 	start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
 	counting = (
-		(C.workflow_state == "Closed") & C.finding.isin(UPHELD) & (C.received_at >= start) & (C.received_at < end)
+		(C.workflow_state == "Closed")
+		& C.finding.isin(UPHELD)
+		& (C.received_at >= start)
+		& (C.received_at < end)
 	)
 	staff = {
 		r[0]

@@ -6,7 +6,15 @@ from frappe import _
 from hsq_app.rectification.tasks import TASK
 
 SOURCE_DOCTYPES = {"Complaint": "HSQ Complaint", "Spot Check": "HSQ Spot Check"}
-TASK_FIELDS = ["name", "problem", "workflow_state", "pdca_stage", "deadline", "is_overdue", "responsible_leader"]
+TASK_FIELDS = [
+	"name",
+	"problem",
+	"workflow_state",
+	"pdca_stage",
+	"deadline",
+	"is_overdue",
+	"responsible_leader",
+]
 
 
 @frappe.whitelist()
@@ -20,7 +28,9 @@ def tasks_for(source_type: str, source_name: str) -> list[dict]:
 	doctype = SOURCE_DOCTYPES.get(source_type)
 	if doctype and frappe.db.table_exists(doctype):
 		if not frappe.db.exists(doctype, source_name):
-			frappe.throw(_("{0} {1} does not exist").format(_(doctype), source_name), frappe.DoesNotExistError)
+			frappe.throw(
+				_("{0} {1} does not exist").format(_(doctype), source_name), frappe.DoesNotExistError
+			)
 		frappe.has_permission(doctype, "read", source_name, throw=True)
 	tasks = {
 		t.name: t

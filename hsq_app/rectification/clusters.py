@@ -33,9 +33,7 @@ def settings() -> tuple[int, int]:
 def _conditions(C, since, until):
 	"""Complaints that may form a cluster: in the window, with a department, accepted, not on a task."""
 	RC, T = frappe.qb.DocType("HSQ Rectification Complaint"), frappe.qb.DocType(TASK)
-	on_a_task = (
-		frappe.qb.from_(RC).select(RC.name).where(RC.complaint == C.name).where(RC.parenttype == TASK)
-	)
+	on_a_task = frappe.qb.from_(RC).select(RC.name).where(RC.complaint == C.name).where(RC.parenttype == TASK)
 	open_task = (
 		frappe.qb.from_(T)
 		.select(T.name)

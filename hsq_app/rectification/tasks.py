@@ -137,7 +137,11 @@ def on_update(doc) -> None:
 			_("Rectification task {0} was returned: {1}").format(doc.name, doc.return_reason),
 		)
 	elif before and before.workflow_state != CLOSED and doc.workflow_state == CLOSED:
-		notify(doc.responsible_leader, doc.name, _("Rectification task {0} was verified and closed").format(doc.name))
+		notify(
+			doc.responsible_leader,
+			doc.name,
+			_("Rectification task {0} was verified and closed").format(doc.name),
+		)
 
 
 def on_trash(doc) -> None:
@@ -181,7 +185,8 @@ def check_plan(doc) -> None:
 		missing.append(_("Measures"))
 	if missing:
 		frappe.throw(
-			_("Before starting the rectification, fill in: {0}").format("、".join(missing)), RectificationError
+			_("Before starting the rectification, fill in: {0}").format("、".join(missing)),
+			RectificationError,
 		)
 
 
@@ -220,9 +225,9 @@ def check_edit_rights(doc, before) -> None:
 	labels = lambda fields: "、".join(_(doc.meta.get_label(f)) for f in sorted(fields))  # noqa: E731
 	if (before.workflow_state or OPEN) == PENDING and changed - VERIFIER_FIELDS:
 		frappe.throw(
-			_("While awaiting verification only the return reason and effect evaluation may change ({0})").format(
-				labels(changed - VERIFIER_FIELDS)
-			),
+			_(
+				"While awaiting verification only the return reason and effect evaluation may change ({0})"
+			).format(labels(changed - VERIFIER_FIELDS)),
 			RectificationError,
 		)
 	user = frappe.session.user
@@ -481,7 +486,9 @@ def mark_overdue(today=None) -> dict:
 	T = frappe.qb.DocType(TASK)
 	is_open = T.workflow_state.isnull() | (T.workflow_state != CLOSED)
 	frappe.qb.update(T).set(T.is_overdue, 1).where(is_open & (T.deadline < today) & (T.is_overdue == 0)).run()
-	frappe.qb.update(T).set(T.is_overdue, 0).where(is_open & (T.deadline >= today) & (T.is_overdue == 1)).run()
+	frappe.qb.update(T).set(T.is_overdue, 0).where(
+		is_open & (T.deadline >= today) & (T.is_overdue == 1)
+	).run()
 
 	due = (
 		frappe.qb.from_(T)

@@ -11,11 +11,11 @@ frappe.ui.form.on("HSQ Accountability Record", {
 		frm.add_custom_button(__("Approve"), () =>
 			frappe.confirm(__("Approve this accountability action?"), () => decide("approve", {}))
 		);
-		frm.add_custom_button(__("Dismiss"), () =>
+		frm.add_custom_button(__("Dismiss Record"), () =>
 			frappe.prompt(
 				{ fieldname: "reason", fieldtype: "Small Text", label: __("Dismiss Reason"), reqd: 1 },
 				(v) => decide("dismiss", { reason: v.reason }),
-				__("Dismiss")
+				__("Dismiss Record")
 			)
 		);
 	},

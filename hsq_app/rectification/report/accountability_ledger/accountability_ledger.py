@@ -16,7 +16,13 @@ def execute(filters=None):
 
 def columns() -> list[dict]:
 	def col(fieldname, label, fieldtype="Data", width=120, options=None):
-		return {"fieldname": fieldname, "label": _(label), "fieldtype": fieldtype, "width": width, "options": options}
+		return {
+			"fieldname": fieldname,
+			"label": _(label),
+			"fieldtype": fieldtype,
+			"width": width,
+			"options": options,
+		}
 
 	return [
 		col("name", "Accountability Record", "Link", 140, RECORD),
@@ -27,8 +33,8 @@ def columns() -> list[dict]:
 		col("institution", "Institution", "Link", 160, "HSQ Institution"),
 		col("category", "Category", "Link", 110, "HSQ Complaint Category"),
 		col("threshold", "Threshold", "Int", 80),
-		col("count", "Count", "Int", 70),
-		col("action", "Action", width=240),
+		col("count", "Upheld Complaints", "Int", 90),
+		col("action", "Accountability Action", width=240),
 		col("status", "Status", width=90),
 		col("needs_review", "Needs Review", "Check", 80),
 		col("decided_by", "Decided By", "Link", 130, "User"),

@@ -17,7 +17,13 @@ def execute(filters=None):
 
 def columns() -> list[dict]:
 	def col(fieldname, label, fieldtype="Data", width=120, options=None):
-		return {"fieldname": fieldname, "label": _(label), "fieldtype": fieldtype, "width": width, "options": options}
+		return {
+			"fieldname": fieldname,
+			"label": _(label),
+			"fieldtype": fieldtype,
+			"width": width,
+			"options": options,
+		}
 
 	return [
 		col("name", "Rectification Task", "Link", 140, TASK),
