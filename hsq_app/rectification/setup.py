@@ -68,6 +68,12 @@ def install_defaults():
 	ensure_workflow()
 	ensure_default_rules()
 	ensure_kanban()
+	ensure_indexes()
+
+
+def ensure_indexes():
+	"""The daily cluster job groups complaints by department and category over a date range."""
+	frappe.db.add_index("HSQ Complaint", ["department", "category", "received_at"], "hsq_cluster_index")
 
 
 def ensure_workflow():

@@ -444,7 +444,7 @@ def satisfaction(doc, window) -> tuple[float, str | None] | None:
 
 	Follow-ups are another module's DocTypes; without them (or without data) there is no figure.
 	"""
-	if not (frappe.db.table_exists("HSQ Follow Up") and frappe.db.table_exists("HSQ Discharge Record")):
+	if not _follow_ups_available():
 		return None
 	FU, DR = frappe.qb.DocType("HSQ Follow Up"), frappe.qb.DocType("HSQ Discharge Record")
 	base = (
@@ -459,7 +459,7 @@ def satisfaction(doc, window) -> tuple[float, str | None] | None:
 	if doc.responsible_department:
 		base = base.where(DR.department == doc.responsible_department)
 	scores_df = frappe.get_meta("HSQ Follow Up").get_field("scores")
-	if doc.category and scores_df and scores_df.options:
+	if doc.category and scores_df and _has_fields(scores_df.options, "dimension", "score"):
 		S = frappe.qb.DocType(scores_df.options)
 		value = (
 			base.join(S)
@@ -473,6 +473,20 @@ def satisfaction(doc, window) -> tuple[float, str | None] | None:
 			return flt(value, 2), doc.category
 	value = base.select(Avg(FU.overall_satisfaction)).where(FU.overall_satisfaction > 0).run()[0][0]
 	return (flt(value, 2), None) if value else None
+
+
+def _has_fields(doctype: str | None, *fields: str) -> bool:
+	if not doctype or not frappe.db.table_exists(doctype):
+		return False
+	meta = frappe.get_meta(doctype)
+	return all(meta.has_field(f) for f in fields)
+
+
+def _follow_ups_available() -> bool:
+	"""The follow-up module's DocTypes with the contract's fields (absent: no satisfaction figures)."""
+	return _has_fields(
+		"HSQ Follow Up", "discharge_record", "status", "completed_at", "overall_satisfaction"
+	) and _has_fields("HSQ Discharge Record", "institution", "department")
 
 
 # --------------------------------------------------------------------------------------------------
