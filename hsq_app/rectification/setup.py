@@ -6,6 +6,18 @@
 * the accountability ladders of the county plan (HSQ Accountability Rule), created when
   missing and never overwritten, so the bureau can edit their wording or disable them;
 * the kanban board of tasks by PDCA stage.
+
+Who presses which button (the controller in :mod:`hsq_app.rectification.tasks` adds what each
+transition needs):
+
+* **Start** and **Submit**: the institution's Quality Officer or Institution Leader, or a
+  Department Head for tasks of their own department or that they lead. Handlers (measure owners)
+  tick their measures but do not move the task. Institution isolation comes from User Permissions.
+* **Verify** and **Return**: the Bureau Inspector for tasks the bureau raised (or the scheduler
+  proposed); the Institution Leader for tasks the institution raised itself
+  (``raised_by_institution``, set when an institution user creates the task and fixed after).
+  The inspector's write permission on the DocType exists for this; the controller lets an inspector
+  change nothing but the return reason and the effect evaluation.
 """
 
 import frappe
