@@ -613,3 +613,9 @@ def test_desk_surfaces_exist(w):
 	as_user(w.inspector)
 	result = run("Rectification Ledger", filters={})
 	assert result["result"] and any(c["fieldname"] == "pdca_stage" for c in result["columns"])
+	# the workspace renders for an inspector, its shortcuts and cards included
+	from frappe.desk.desktop import get_desktop_page
+
+	page = get_desktop_page(frappe.as_json({"name": "整改与问责", "title": "整改与问责", "public": 1}))
+	assert {s["label"] for s in page["shortcuts"]["items"]} >= {"整改台账", "问责台账", "PDCA看板"}
+	assert page["cards"]["items"]
