@@ -17,11 +17,13 @@ after_migrate = "hsq_app.setup.install.after_migrate"
 # (Custom hook: hsq_app.setup.install.ensure_defaults calls each in order.)
 hsq_install_defaults = [
 	"hsq_app.complaints.workflow.ensure_workflow",
+	"hsq_app.rectification.setup.install_defaults",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
 hsq_demo_data = [
 	"hsq_app.complaints.demo.make_demo_complaints",
+	"hsq_app.rectification.demo.make_demo",
 ]
 
 # Permissions: isolation is carried by User Permissions kept in step with HSQ Staff
@@ -36,9 +38,23 @@ after_request = ["hsq_app.complaints.access.log_rest_read"]
 
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
+	"HSQ Complaint": {"on_update": "hsq_app.rectification.accountability.on_complaint_update"},
+	"File": {
+		"before_insert": "hsq_app.rectification.evidence.before_file_change",
+		"on_trash": "hsq_app.rectification.evidence.before_file_change",
+	},
 }
 
-scheduler_events = {}
+# the complaint form links to its rectification tasks
+doctype_js = {"HSQ Complaint": "public/js/hsq_complaint_rectification.js"}
+
+scheduler_events = {
+	"daily": [
+		"hsq_app.rectification.tasks.mark_overdue",
+		"hsq_app.rectification.clusters.detect_clusters",
+		"hsq_app.rectification.accountability.recompute_current_year",
+	],
+}
 
 # Testing
 # -------

@@ -322,3 +322,17 @@ def test_bureau_registered_complaint_lands_with_the_institutions_officers(shared
 	assert w.a.officer in todos and w.bureau_admin not in todos and w.b.officer not in todos
 	act(w.a.officer, doc.name, "Dispatch", department=w.a.dept1)
 	assert state(doc.name) == wf.DISPATCHED
+
+
+def test_accountability_through_the_workflow(shared_world):
+	"""Closing an upheld complaint against a staff member proposes the first sanction, once."""
+	w = shared_world
+	from factories import make_staff
+
+	nurse = make_staff(w.a.institution, department=w.a.dept1, name="护士" + frappe.generate_hash(length=4))
+	name = in_state(w, wf.RESOLVED, staff_involved=[{"staff": nurse}])
+	act(w.a.officer, name, "Close", complainant_feedback="Satisfied")
+	records = frappe.get_all(
+		"HSQ Accountability Record", filters={"staff": nurse}, fields=["count", "status", "action"]
+	)
+	assert len(records) == 1 and records[0].count == 1 and records[0].status == "Proposed"

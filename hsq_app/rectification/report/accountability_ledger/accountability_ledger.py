@@ -1,0 +1,79 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+"""问责台账: every proposed, approved or dismissed accountability record."""
+
+import frappe
+from frappe import _
+
+from hsq_app.permissions import visible_institutions
+
+RECORD = "HSQ Accountability Record"
+
+
+def execute(filters=None):
+	return columns(), data(frappe._dict(filters or {}))
+
+
+def columns() -> list[dict]:
+	def col(fieldname, label, fieldtype="Data", width=120, options=None):
+		return {
+			"fieldname": fieldname,
+			"label": _(label),
+			"fieldtype": fieldtype,
+			"width": width,
+			"options": options,
+		}
+
+	return [
+		col("name", "Accountability Record", "Link", 140, RECORD),
+		col("year", "Year", "Int", 70),
+		col("subject_type", "Subject Type", width=90),
+		col("staff", "Staff", "Link", 120, "HSQ Staff"),
+		col("staff_name", "Staff Name", width=100),
+		col("institution", "Institution", "Link", 160, "HSQ Institution"),
+		col("category", "Category", "Link", 110, "HSQ Complaint Category"),
+		col("threshold", "Threshold", "Int", 80),
+		col("count", "Upheld Complaints", "Int", 90),
+		col("action", "Accountability Action", width=240),
+		col("status", "Status", width=90),
+		col("needs_review", "Needs Review", "Check", 80),
+		col("decided_by", "Decided By", "Link", 130, "User"),
+		col("decided_at", "Decided At", "Datetime", 150),
+		col("dismiss_reason", "Dismiss Reason", width=180),
+	]
+
+
+def data(filters) -> list[dict]:
+	A = frappe.qb.DocType(RECORD)
+	q = frappe.qb.from_(A).select(
+		A.name,
+		A.year,
+		A.subject_type,
+		A.staff,
+		A.staff_name,
+		A.institution,
+		A.category,
+		A.threshold,
+		A["count"],
+		A.action,
+		A.status,
+		A.needs_review,
+		A.decided_by,
+		A.decided_at,
+		A.dismiss_reason,
+	)
+	allowed = visible_institutions()
+	if allowed is not None:
+		if not allowed:
+			return []
+		q = q.where(A.institution.isin(allowed))
+	for field in ("institution", "subject_type", "status", "staff"):
+		if filters.get(field):
+			q = q.where(A[field] == filters[field])
+	if filters.get("year"):
+		q = q.where(A.year == int(filters.year))
+	rows = q.orderby(A.year, order=frappe.qb.desc).orderby(A.creation, order=frappe.qb.desc).run(as_dict=True)
+	for row in rows:
+		row.subject_type = _(row.subject_type)
+		row.status = _(row.status)
+	return rows

@@ -1,0 +1,110 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+"""整改台账: every rectification task with its source, owner, deadline, stage, state and effect."""
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Count, Sum
+from frappe.utils import getdate
+
+from hsq_app.permissions import visible_institutions
+from hsq_app.rectification.tasks import TASK
+
+
+def execute(filters=None):
+	return columns(), data(frappe._dict(filters or {}))
+
+
+def columns() -> list[dict]:
+	def col(fieldname, label, fieldtype="Data", width=120, options=None):
+		return {
+			"fieldname": fieldname,
+			"label": _(label),
+			"fieldtype": fieldtype,
+			"width": width,
+			"options": options,
+		}
+
+	return [
+		col("name", "Rectification Task", "Link", 140, TASK),
+		col("source_type", "Source Type", width=110),
+		col("source_name", "Source", width=160),
+		col("institution", "Institution", "Link", 160, "HSQ Institution"),
+		col("responsible_department", "Responsible Department", "Link", 140, "HSQ Department"),
+		col("category", "Category", "Link", 110, "HSQ Complaint Category"),
+		col("problem", "Problem", width=220),
+		col("responsible_leader", "Responsible Leader", "Link", 140, "User"),
+		col("deadline", "Deadline", "Date", 100),
+		col("measures_done", "Measures Done", width=90),
+		col("evidence_count", "Evidence Files", "Int", 80),
+		col("pdca_stage", "PDCA Stage", width=80),
+		col("workflow_state", "Workflow State", width=110),
+		col("is_overdue", "Overdue", "Check", 70),
+		col("verified_by", "Verified By", "Link", 130, "User"),
+		col("verified_at", "Verified At", "Datetime", 150),
+		col("complaints_before", "Complaints Before", "Int", 90),
+		col("complaints_after", "Complaints After", "Int", 90),
+		col("effect_result", "Effect", width=100),
+		col("raised_by_institution", "Raised by the Institution", "Check", 80),
+	]
+
+
+def data(filters) -> list[dict]:
+	T = frappe.qb.DocType(TASK)
+	q = frappe.qb.from_(T).select(
+		T.name,
+		T.source_type,
+		T.source_name,
+		T.institution,
+		T.responsible_department,
+		T.category,
+		T.problem,
+		T.responsible_leader,
+		T.deadline,
+		T.evidence_count,
+		T.pdca_stage,
+		T.workflow_state,
+		T.is_overdue,
+		T.verified_by,
+		T.verified_at,
+		T.complaints_before,
+		T.complaints_after,
+		T.effect_result,
+		T.raised_by_institution,
+	)
+	allowed = visible_institutions()
+	if allowed is not None:
+		if not allowed:
+			return []
+		q = q.where(T.institution.isin(allowed))
+	for field in ("institution", "responsible_department", "source_type", "pdca_stage", "workflow_state"):
+		if filters.get(field):
+			q = q.where(T[field] == filters[field])
+	if filters.get("is_overdue"):
+		q = q.where(T.is_overdue == 1)
+	if filters.get("from_date"):
+		q = q.where(T.creation >= getdate(filters.from_date))
+	if filters.get("to_date"):
+		q = q.where(T.creation < frappe.utils.add_days(getdate(filters.to_date), 1))
+	rows = q.orderby(T.creation, order=frappe.qb.desc).run(as_dict=True)
+	if not rows:
+		return rows
+
+	M = frappe.qb.DocType("HSQ Rectification Measure")
+	progress = {
+		r.parent: r
+		for r in frappe.qb.from_(M)
+		.select(M.parent, Count(M.name).as_("total"), Sum(M.done).as_("done"))
+		.where(M.parenttype == TASK)
+		.where(M.parent.isin([r.name for r in rows]))
+		.groupby(M.parent)
+		.run(as_dict=True)
+	}
+	for row in rows:
+		p = progress.get(row.name)
+		row.measures_done = f"{int(p.done or 0)}/{p.total}" if p else "0/0"
+		row.source_type = _(row.source_type) if row.source_type else row.source_type
+		row.pdca_stage = _(row.pdca_stage) if row.pdca_stage else row.pdca_stage
+		row.workflow_state = _(row.workflow_state) if row.workflow_state else row.workflow_state
+		row.effect_result = _(row.effect_result) if row.effect_result else row.effect_result
+	return rows
