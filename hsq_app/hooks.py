@@ -15,10 +15,14 @@ after_migrate = "hsq_app.setup.install.after_migrate"
 
 # Default master data of each domain, created idempotently on install and on every migrate.
 # (Custom hook: hsq_app.setup.install.ensure_defaults calls each in order.)
-hsq_install_defaults = []
+hsq_install_defaults = [
+	"hsq_app.follow_up.setup.ensure_defaults",
+]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
-hsq_demo_data = []
+hsq_demo_data = [
+	"hsq_app.follow_up.setup.make_demo",
+]
 
 # Permissions: isolation is carried by User Permissions kept in step with HSQ Staff
 # (hsq_app.permissions); these two close the gap for users with no active post.
@@ -31,7 +35,16 @@ doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
 }
 
-scheduler_events = {}
+scheduler_events = {
+	"daily": [
+		"hsq_app.follow_up.scheduling.mark_overdue",
+		"hsq_app.follow_up.monthly_report.flag_late_reports",
+	],
+	"cron": {
+		# 00:30 on the 1st: draft last month's follow-up reports
+		"30 0 1 * *": ["hsq_app.follow_up.monthly_report.draft_monthly_reports"],
+	},
+}
 
 # Testing
 # -------
