@@ -91,7 +91,9 @@ def setup_world(tag: str):
 		)
 		world["institutions"].append(institution)
 		for dept in ("内科", "外科", "妇产科", "儿科"):
-			frappe.get_doc({"doctype": "HSQ Department", "department_name": dept, "institution": institution}).insert()
+			frappe.get_doc(
+				{"doctype": "HSQ Department", "department_name": dept, "institution": institution}
+			).insert()
 		agents = []
 		for n in range(5):
 			email = f"bench-{key}-{n}-{tag}@bench.hsq"
@@ -105,7 +107,12 @@ def setup_world(tag: str):
 				}
 			).insert(ignore_permissions=True)
 			frappe.get_doc(
-				{"doctype": "HSQ Staff", "staff_name": f"回访员{n}", "institution": institution, "user": email}
+				{
+					"doctype": "HSQ Staff",
+					"staff_name": f"回访员{n}",
+					"institution": institution,
+					"user": email,
+				}
 			).insert()
 			agents.append(email)
 			world["users"].append(email)
@@ -220,7 +227,9 @@ def main():
 			"goal_under_20s": bulk_seconds < 20,
 			"goal_10x": extrapolated / bulk_seconds >= 10,
 		}
-		print(f"API path (bulk): {args.records} discharges, {result['follow_ups']} follow-ups in {bulk_seconds:.2f} s")
+		print(
+			f"API path (bulk): {args.records} discharges, {result['follow_ups']} follow-ups in {bulk_seconds:.2f} s"
+		)
 		print(
 			f"one document at a time: {args.baseline} discharges ({doc_follow_ups} follow-ups) in {doc_seconds:.2f} s"
 			f" -> extrapolated to {args.records}: {extrapolated:.1f} s"

@@ -86,3 +86,7 @@ def make_demo():
 		if rng.random() < 0.05:
 			doc.issue_found = "出院带药说明不清楚"
 		doc.save(ignore_permissions=True)
+	# last month's reports drafted, as the job on the 1st would have done
+	from hsq_app.follow_up.monthly_report import draft_monthly_reports
+
+	draft_monthly_reports()
