@@ -203,3 +203,14 @@ def test_the_print_format_is_the_paper_archive(centre):
 	name = frappe.db.get_value(REPORT, {"institution": c.institution, "month": "2026-03-01"})
 	html = frappe.get_print(REPORT, name, print_format="HSQ Follow Up Monthly Report Archive")
 	assert "出院患者回访工作月报" in html and c.institution in html and "62.5" in html
+
+
+def test_drafting_does_not_rely_on_field_defaults(centre):
+	"""Demo data and data imports run with frappe.flags.in_import, which skips field defaults."""
+	frappe.flags.in_import = True
+	try:
+		draft_monthly_reports(on="2026-04-01")
+	finally:
+		frappe.flags.in_import = False
+	report = frappe.get_doc(REPORT, {"institution": centre.institution, "month": "2026-03-01"})
+	assert report.status == "Draft" and report.is_late == 0

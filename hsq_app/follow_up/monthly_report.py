@@ -161,7 +161,9 @@ def draft_monthly_reports(on=None) -> list[str]:
 	figures = compute_figures(missing, month)
 	made = []
 	for institution in missing:  # bounded by the number of institutions, not by data
-		doc = frappe.get_doc({"doctype": REPORT, "institution": institution, "month": month})
+		doc = frappe.get_doc(
+			{"doctype": REPORT, "institution": institution, "month": month, "status": "Draft", "is_late": 0}
+		)
 		apply_figures(doc, figures[institution])
 		doc.insert(ignore_permissions=True)
 		made.append(doc.name)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import add_days, getdate, now_datetime, today
 
-DEFAULT_TEMPLATE = "Standard Follow-up Questionnaire"
+DEFAULT_TEMPLATE = "出院患者回访标准问卷"
 DEFAULT_DIMENSIONS = {
 	"Medical Quality": "您对医生的诊疗效果满意吗？",
 	"Nursing": "您对护理服务满意吗？",
