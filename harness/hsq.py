@@ -188,6 +188,20 @@ def resolve_test_path(arg: str, app_dir: Path) -> str:
 	return arg
 
 
+def with_default_test_path(args: list[str], app_dir: Path) -> list[str]:
+	"""pytest's testpaths only apply when run from the rootdir: add tests/ when no path is given."""
+	takes_value = {"-k", "-m", "-p", "-c", "-o", "--rootdir", "--deselect", "--ignore", "--tb", "--durations"}
+	positional, skip = [], False
+	for arg in args:
+		if skip:
+			skip = False
+		elif arg in takes_value:
+			skip = True
+		elif not arg.startswith("-"):
+			positional.append(arg)
+	return args if positional else [*args, str(app_dir / "tests")]
+
+
 def tree_fingerprint(root: Path, suffixes=(".py", ".json", ".txt", ".po", ".js", ".html", ".css")) -> str:
 	"""A hash of the app's source files, to know whether the site needs a migrate."""
 	digest = hashlib.sha256()
@@ -886,7 +900,7 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 	for key, value in TEST_SITE_CONFIG.items():
 		runner.site_cmd("test site", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
 	app_dir = cfg.bench / "apps" / APP
-	args = [resolve_test_path(a, app_dir) for a in pytest_args] or [str(app_dir / "tests")]
+	args = with_default_test_path([resolve_test_path(a, app_dir) for a in pytest_args], app_dir)
 	cmd = [
 		str(cfg.bench / "env/bin/python"),
 		"-m",

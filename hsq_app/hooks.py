@@ -18,12 +18,14 @@ after_migrate = "hsq_app.setup.install.after_migrate"
 hsq_install_defaults = [
 	"hsq_app.complaints.workflow.ensure_workflow",
 	"hsq_app.rectification.setup.install_defaults",
+	"hsq_app.follow_up.setup.ensure_defaults",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
 hsq_demo_data = [
 	"hsq_app.complaints.demo.make_demo_complaints",
 	"hsq_app.rectification.demo.make_demo",
+	"hsq_app.follow_up.setup.make_demo",
 ]
 
 # Permissions: isolation is carried by User Permissions kept in step with HSQ Staff
@@ -53,7 +55,13 @@ scheduler_events = {
 		"hsq_app.rectification.tasks.mark_overdue",
 		"hsq_app.rectification.clusters.detect_clusters",
 		"hsq_app.rectification.accountability.recompute_current_year",
+		"hsq_app.follow_up.scheduling.mark_overdue",
+		"hsq_app.follow_up.monthly_report.flag_late_reports",
 	],
+	"cron": {
+		# 00:30 on the 1st: draft last month's follow-up reports
+		"30 0 1 * *": ["hsq_app.follow_up.monthly_report.draft_monthly_reports"],
+	},
 }
 
 # Testing

@@ -188,3 +188,63 @@ def reopen_complaint(doc):
 		reopen_count=(doc.reopen_count or 0) + 1,
 		closed_at=None,
 	)
+# ---------------------------------------------------------------- follow-ups (discharged patients)
+
+
+def set_settings(**values):
+	"""Change HSQ Settings for one test (rolled back with it)."""
+	for field, value in values.items():
+		frappe.db.set_single_value("HSQ Settings", field, value)
+
+
+def discharge_row(institution: str, department: str, discharge_date, **kw) -> dict:
+	"""One record as the HIS sends it to hsq_app.api.follow_up.import_discharges."""
+	return {
+		"patient_name": kw.pop("patient_name", uid("患者")),
+		"medical_record_no": kw.pop("medical_record_no", uid("ZY")),
+		"patient_phone": kw.pop("patient_phone", "13800138000"),
+		"institution": institution,
+		"department": department,
+		"discharge_date": str(discharge_date),
+		**kw,
+	}
+
+
+def follow_ups_of(discharge_record: str) -> list:
+	return frappe.get_all(
+		"HSQ Follow Up",
+		filters={"discharge_record": discharge_record},
+		fields=["name", "stage_days", "due_date", "assigned_to", "status"],
+		order_by="stage_days asc",
+	)
+
+
+def discharge_by_mrn(institution: str, medical_record_no: str) -> str | None:
+	return frappe.db.get_value(
+		"HSQ Discharge Record", {"institution": institution, "medical_record_no": medical_record_no}
+	)
+
+
+def complete_follow_up(
+	name: str, satisfaction: int = 5, scores: dict | None = None, issue=None, status="Completed"
+):
+	"""An agent's call, recorded as the form records it."""
+	doc = frappe.get_doc("HSQ Follow Up", name)
+	doc.status = status
+	doc.channel = "Phone"
+	doc.attempts = 1
+	if status == "Completed":
+		doc.overall_satisfaction = satisfaction
+		doc.prefill_scores()
+		for row in doc.scores:
+			row.score = (scores or {}).get(row.dimension, satisfaction)
+	doc.issue_found = issue
+	doc.save()
+	return doc
+
+
+def frozen(at):
+	"""freeze_time as FrappeTestCase.freeze_time does it (system time zone), usable in plain tests."""
+	from frappe.tests.utils import FrappeTestCase
+
+	return FrappeTestCase.freeze_time(None, at)

@@ -1,0 +1,65 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from hsq_app.follow_up.importer import (
+	ERROR_SEPARATOR,
+	FIELDS,
+	ImportContext,
+	clean_record,
+	existing_discharges,
+	record_key,
+	schedule_for_record,
+)
+
+# what follow-ups copy from their discharge record (kept in step while they are open)
+COPIED_TO_FOLLOW_UPS = ("patient_name", "patient_phone", "department", "is_special")
+
+
+class HSQDischargeRecord(Document):
+	def validate(self):
+		"""The same row validation as the imports; the user's reach is checked by Frappe itself."""
+		values, errors = clean_record(
+			{f: self.get(f) for f in FIELDS}, ImportContext([self.institution]), allowed_institutions=None
+		)
+		if errors:
+			frappe.throw(ERROR_SEPARATOR.join(errors), title=_("Invalid discharge record"))
+		self.update({f: values[f] for f in FIELDS})
+		existing = existing_discharges([record_key(values)]).get(record_key(values))
+		if existing and existing != self.name:
+			frappe.throw(
+				_(
+					"Discharge record {0} already has this institution, medical record number and discharge date"
+				).format(existing),
+				frappe.DuplicateEntryError,
+			)
+
+	def after_insert(self):
+		schedule_for_record(self)
+
+	def on_update(self):
+		before = self.get_doc_before_save()
+		changed = {f: self.get(f) for f in COPIED_TO_FOLLOW_UPS if before and before.get(f) != self.get(f)}
+		if changed:
+			fu = frappe.qb.DocType("HSQ Follow Up")
+			query = frappe.qb.update(fu).where(
+				(fu.discharge_record == self.name) & fu.status.isin(("Pending", "Overdue"))
+			)
+			for field, value in changed.items():
+				query = query.set(fu[field], value)
+			query.run()
+
+	def on_trash(self):
+		frappe.throw(_("Discharge records are never deleted"))
+
+
+def on_doctype_update():
+	# one discharge per institution, medical record number and day: imports rely on it as their last guard
+	frappe.db.add_unique(
+		"HSQ Discharge Record",
+		["institution", "medical_record_no", "discharge_date"],
+		constraint_name="unique_discharge",
+	)

@@ -1,0 +1,150 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+
+"""Satisfaction by questionnaire dimension and department over time (completed follow-ups by month)."""
+
+from collections import defaultdict
+
+import frappe
+from frappe import _
+from frappe.query_builder import CustomFunction, DocType
+from frappe.query_builder.functions import Avg, Count
+from frappe.utils import add_months, get_first_day, get_last_day, getdate, today
+
+from hsq_app.follow_up.monthly_report import dimension_order
+from hsq_app.permissions import visible_institutions
+
+DateFormat = CustomFunction("DATE_FORMAT", ["date", "format"])
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	start = getdate(filters.from_date or get_first_day(add_months(today(), -5)))
+	end = getdate(filters.to_date or get_last_day(today()))
+	fu = DocType("HSQ Follow Up")
+	score = DocType("HSQ Follow Up Score")
+	period = DateFormat(fu.completed_at, "%Y-%m")
+	condition = (
+		(fu.status == "Completed")
+		& (fu.completed_at >= start)
+		& (fu.completed_at < getdate(frappe.utils.add_days(end, 1)))
+	)
+	allowed = visible_institutions()
+	if allowed is not None:
+		condition &= fu.institution.isin(allowed or [""])
+	if filters.institution:
+		condition &= fu.institution == filters.institution
+	if filters.department:
+		condition &= fu.department == filters.department
+
+	overall = (
+		frappe.qb.from_(fu)
+		.select(
+			period.as_("period"),
+			fu.institution,
+			fu.department,
+			Count("*").as_("responses"),
+			Avg(fu.overall_satisfaction).as_("overall"),
+		)
+		.where(condition & (fu.overall_satisfaction > 0))
+		.groupby(period, fu.institution, fu.department)
+		.orderby(period)
+		.orderby(fu.institution)
+		.orderby(fu.department)
+		.run(as_dict=True)
+	)
+	by_dimension = (
+		frappe.qb.from_(fu)
+		.join(score)
+		.on((score.parent == fu.name) & (score.parenttype == "HSQ Follow Up"))
+		.select(
+			period.as_("period"),
+			fu.institution,
+			fu.department,
+			score.dimension,
+			Avg(score.score).as_("avg"),
+			Count("*").as_("n"),
+		)
+		.where(condition & (score.score > 0))
+		.groupby(period, fu.institution, fu.department, score.dimension)
+		.run(as_dict=True)
+	)
+	order = dimension_order()
+	dimensions = sorted({r.dimension for r in by_dimension}, key=lambda d: (order.get(d, len(order)), d))
+	keys = {d: f"dim_{i}" for i, d in enumerate(dimensions)}
+	cells = {(r.period, r.institution, r.department, r.dimension): r.avg for r in by_dimension}
+	data = []
+	for row in overall:
+		line = {
+			"period": row.period,
+			"institution": row.institution,
+			"department": row.department,
+			"responses": row.responses,
+			"overall": round(float(row.overall), 2),
+		}
+		for dimension, key in keys.items():
+			value = cells.get((row.period, row.institution, row.department, dimension))
+			line[key] = round(float(value), 2) if value is not None else None
+		data.append(line)
+	return columns(keys), data, None, chart(by_dimension, overall, dimensions)
+
+
+def columns(keys):
+	cols = [
+		{"fieldname": "period", "label": _("Month"), "fieldtype": "Data", "width": 90},
+		{
+			"fieldname": "institution",
+			"label": _("Institution"),
+			"fieldtype": "Link",
+			"options": "HSQ Institution",
+			"width": 180,
+		},
+		{
+			"fieldname": "department",
+			"label": _("Department"),
+			"fieldtype": "Link",
+			"options": "HSQ Department",
+			"width": 160,
+		},
+		{"fieldname": "responses", "label": _("Responses"), "fieldtype": "Int", "width": 90},
+		{
+			"fieldname": "overall",
+			"label": _("Overall Satisfaction"),
+			"fieldtype": "Float",
+			"precision": 2,
+			"width": 110,
+		},
+	]
+	cols += [
+		{"fieldname": key, "label": _(dimension), "fieldtype": "Float", "precision": 2, "width": 110}
+		for dimension, key in keys.items()
+	]
+	return cols
+
+
+def chart(by_dimension, overall, dimensions):
+	"""Average per dimension per month over the filtered departments (weighted by responses)."""
+	periods = sorted({r.period for r in overall})
+	if not periods:
+		return None
+	sums = defaultdict(lambda: [0.0, 0])
+	for r in by_dimension:
+		s = sums[(r.period, r.dimension)]
+		s[0] += float(r.avg) * r.n
+		s[1] += r.n
+	overall_sums = defaultdict(lambda: [0.0, 0])
+	for r in overall:
+		s = overall_sums[r.period]
+		s[0] += float(r.overall) * r.responses
+		s[1] += r.responses
+
+	def avg(pair):
+		return round(pair[0] / pair[1], 2) if pair[1] else None
+
+	datasets = [{"name": _("Overall Satisfaction"), "values": [avg(overall_sums[p]) for p in periods]}]
+	datasets += [{"name": _(d), "values": [avg(sums[(p, d)]) for p in periods]} for d in dimensions]
+	return {
+		"data": {"labels": periods, "datasets": datasets},
+		"type": "line",
+		"axisOptions": {"xIsSeries": 1},
+	}
