@@ -17,6 +17,7 @@ after_migrate = "hsq_app.setup.install.after_migrate"
 # (Custom hook: hsq_app.setup.install.ensure_defaults calls each in order.)
 hsq_install_defaults = [
 	"hsq_app.complaints.workflow.ensure_workflow",
+	"hsq_app.setup.desk.ensure_desk",
 	"hsq_app.rectification.setup.install_defaults",
 	"hsq_app.follow_up.setup.ensure_defaults",
 ]

@@ -168,6 +168,9 @@ def sync_user_permissions(user: str) -> None:
 				ignore_permissions=True
 			)
 	frappe.cache.hdel("user_permissions", user)
+	from hsq_app.setup.desk import set_default_workspace
+
+	set_default_workspace(user)
 
 
 def on_user_roles_changed(doc, method=None):

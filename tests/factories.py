@@ -188,6 +188,8 @@ def reopen_complaint(doc):
 		reopen_count=(doc.reopen_count or 0) + 1,
 		closed_at=None,
 	)
+
+
 # ---------------------------------------------------------------- follow-ups (discharged patients)
 
 

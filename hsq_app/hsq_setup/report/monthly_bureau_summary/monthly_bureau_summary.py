@@ -1,0 +1,183 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+"""月度汇总: per institution for one month — complaints, SLA, escalations, satisfaction, follow-up
+coverage, rectification and accountability — ranked, with month-on-month change.
+
+Every figure is one aggregate query grouped by institution over indexed columns; rows are
+limited to the institutions the viewer may see (hsq_app.permissions.visible_institutions).
+"""
+
+import frappe
+from frappe import _
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Avg, Count, Sum
+from frappe.utils import add_months, flt, get_first_day, get_last_day, getdate
+
+from hsq_app.permissions import visible_institutions
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	month = get_first_day(getdate(filters.month or frappe.utils.today()))
+	institutions = institutions_in_scope(filters.get("institution"))
+	current = figures(month, institutions)
+	previous = figures(add_months(month, -1), institutions)
+	rows = []
+	for inst in institutions:
+		row = frappe._dict(current.get(inst, {}))
+		row.institution = inst
+		before = previous.get(inst, {})
+		row.received_change = (row.get("received") or 0) - (before.get("received") or 0)
+		row.on_time_change = flt(row.get("on_time_rate")) - flt(before.get("on_time_rate"))
+		rows.append(row)
+	# rank: fewer upheld complaints per received, then higher on-time rate, then satisfaction
+	rows.sort(key=lambda r: (-flt(r.get("on_time_rate")), -flt(r.get("satisfaction")), r.get("upheld") or 0))
+	for i, row in enumerate(rows, start=1):
+		row.rank = i
+	return columns(), rows, None, chart(rows)
+
+
+def institutions_in_scope(institution: str | None) -> list[str]:
+	allowed = visible_institutions()
+	filters = {"institution_type": ("!=", "Bureau"), "disabled": 0}
+	if institution:
+		filters["name"] = institution
+	names = frappe.get_all("HSQ Institution", filters=filters, pluck="name", order_by="lft asc")
+	return [n for n in names if allowed is None or n in allowed]
+
+
+def figures(month, institutions: list[str]) -> dict:
+	if not institutions:
+		return {}
+	start, end = month, get_last_day(month)
+	end_ts = f"{end} 23:59:59"
+	out: dict[str, dict] = {i: {} for i in institutions}
+
+	c = frappe.qb.DocType("HSQ Complaint")
+	received = (
+		frappe.qb.from_(c)
+		.select(
+			c.institution,
+			Count("*").as_("received"),
+			Sum(Case().when(c.workflow_state == "Closed", 1).else_(0)).as_("closed"),
+			Sum(Case().when(c.finding.isin(["Upheld", "Partially Upheld"]), 1).else_(0)).as_("upheld"),
+			Sum(Case().when(c.escalation_level > 0, 1).else_(0)).as_("escalated"),
+		)
+		.where(c.institution.isin(institutions) & (c.received_at >= start) & (c.received_at <= end_ts))
+		.groupby(c.institution)
+	).run(as_dict=True)
+	for r in received:
+		out[r.institution].update(r)
+
+	resolved = (
+		frappe.qb.from_(c)
+		.select(
+			c.institution,
+			Count("*").as_("resolved"),
+			Sum(Case().when(c.resolved_at <= c.resolve_by, 1).else_(0)).as_("on_time"),
+		)
+		.where(c.institution.isin(institutions) & (c.resolved_at >= start) & (c.resolved_at <= end_ts))
+		.groupby(c.institution)
+	).run(as_dict=True)
+	for r in resolved:
+		out[r.institution].update(r)
+		out[r.institution]["on_time_rate"] = (
+			round(100.0 * (r.on_time or 0) / r.resolved, 1) if r.resolved else None
+		)
+
+	f = frappe.qb.DocType("HSQ Follow Up")
+	follow = (
+		frappe.qb.from_(f)
+		.select(
+			f.institution,
+			Count("*").as_("planned"),
+			Sum(Case().when(f.status == "Completed", 1).else_(0)).as_("completed"),
+			Avg(Case().when(f.overall_satisfaction > 0, f.overall_satisfaction)).as_("satisfaction"),
+		)
+		.where(f.institution.isin(institutions) & (f.due_date >= start) & (f.due_date <= end))
+		.groupby(f.institution)
+	).run(as_dict=True)
+	for r in follow:
+		out[r.institution].update(
+			planned=r.planned,
+			coverage=round(100.0 * (r.completed or 0) / r.planned, 1) if r.planned else None,
+			satisfaction=round(flt(r.satisfaction), 2) if r.satisfaction else None,
+		)
+
+	t = frappe.qb.DocType("HSQ Rectification Task")
+	tasks = (
+		frappe.qb.from_(t)
+		.select(
+			t.institution,
+			Sum(Case().when(t.workflow_state != "Closed", 1).else_(0)).as_("tasks_open"),
+			Sum(Case().when((t.workflow_state != "Closed") & (t.is_overdue == 1), 1).else_(0)).as_(
+				"tasks_overdue"
+			),
+			Sum(
+				Case()
+				.when(
+					(t.workflow_state == "Closed") & (t.verified_at >= start) & (t.verified_at <= end_ts), 1
+				)
+				.else_(0)
+			).as_("tasks_closed"),
+		)
+		.where(t.institution.isin(institutions))
+		.groupby(t.institution)
+	).run(as_dict=True)
+	for r in tasks:
+		out[r.institution].update(r)
+
+	a = frappe.qb.DocType("HSQ Accountability Record")
+	acc = (
+		frappe.qb.from_(a)
+		.select(a.institution, Count("*").as_("accountability"))
+		.where(a.institution.isin(institutions) & (a.year == month.year) & (a.status != "Dismissed"))
+		.groupby(a.institution)
+	).run(as_dict=True)
+	for r in acc:
+		out[r.institution].update(r)
+	return out
+
+
+def columns():
+	def col(fieldname, label, fieldtype="Int", width=100, options=None):
+		return {
+			"fieldname": fieldname,
+			"label": label,
+			"fieldtype": fieldtype,
+			"width": width,
+			"options": options,
+		}
+
+	return [
+		col("rank", _("Rank"), width=60),
+		col("institution", _("Institution"), "Link", 180, "HSQ Institution"),
+		col("received", _("Complaints Received")),
+		col("received_change", _("Change from Last Month")),
+		col("closed", _("Closed")),
+		col("upheld", _("Upheld")),
+		col("on_time_rate", _("On-time Rate (%)"), "Float"),
+		col("on_time_change", _("On-time Change (points)"), "Float"),
+		col("escalated", _("Escalated")),
+		col("coverage", _("Follow-up Coverage (%)"), "Float"),
+		col("satisfaction", _("Satisfaction (1-5)"), "Float"),
+		col("tasks_open", _("Open Rectification Tasks")),
+		col("tasks_overdue", _("Overdue Rectification Tasks")),
+		col("tasks_closed", _("Tasks Closed This Month")),
+		col("accountability", _("Accountability Records This Year")),
+	]
+
+
+def chart(rows):
+	if not rows:
+		return None
+	return {
+		"data": {
+			"labels": [r.institution for r in rows],
+			"datasets": [
+				{"name": _("Complaints Received"), "values": [r.get("received") or 0 for r in rows]},
+				{"name": _("Upheld"), "values": [r.get("upheld") or 0 for r in rows]},
+			],
+		},
+		"type": "bar",
+	}

@@ -1,0 +1,54 @@
+"""The desk as each role sees it: a landing workspace per role, and Frappe's own workspaces
+kept for system managers (a quality officer has no use for "Website" or "Build")."""
+
+import frappe
+
+from hsq_app import roles as R
+
+# first matching role wins: a user's landing workspace
+ROLE_WORKSPACES = (
+	(R.BUREAU_ADMIN, "Bureau Desk"),
+	(R.BUREAU_INSPECTOR, "Inspection Desk"),
+	(R.INSTITUTION_LEADER, "Leader Desk"),
+	(R.QUALITY_OFFICER, "Complaints"),
+	(R.DEPARTMENT_HEAD, "Department Desk"),
+	(R.HANDLER, "Handler Desk"),
+	(R.FOLLOW_UP_AGENT, "回访工作台"),
+	(R.INSTITUTION_ADMIN, "Complaints"),
+)
+FRAPPE_WORKSPACES = ("Users", "Website", "Tools", "Integrations", "Build", "Welcome Workspace")
+
+
+def landing_workspace(roles: list[str]) -> str | None:
+	for role, workspace in ROLE_WORKSPACES:
+		if role in roles:
+			return workspace
+	return None
+
+
+def set_default_workspace(user: str) -> None:
+	"""Land the user on their role's workspace, unless they chose another one themselves."""
+	ours = {ws for _r, ws in ROLE_WORKSPACES}
+	current = frappe.db.get_value("User", user, "default_workspace")
+	wanted = landing_workspace(frappe.get_roles(user))
+	if (
+		wanted
+		and current != wanted
+		and (not current or current in ours)
+		and frappe.db.exists("Workspace", wanted)
+	):
+		frappe.db.set_value("User", user, "default_workspace", wanted, update_modified=False)
+
+
+def ensure_desk():
+	"""Frappe's general workspaces are for system managers (re-applied after every migrate)."""
+	for name in FRAPPE_WORKSPACES:
+		if not frappe.db.exists("Workspace", name):
+			continue
+		roles = frappe.get_all("Has Role", filters={"parent": name, "parenttype": "Workspace"}, pluck="role")
+		if not roles:
+			ws = frappe.get_doc("Workspace", name)
+			ws.append("roles", {"role": "System Manager"})
+			ws.flags.ignore_permissions = True
+			ws.flags.ignore_links = True
+			ws.save()
