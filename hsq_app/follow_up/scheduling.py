@@ -114,32 +114,36 @@ def plan_stages(
 # ------------------------------------------------------------------------------------------------
 
 
-def institution_agents(institutions: Iterable[str]) -> dict[str, list[str]]:
-	"""{institution: [users]}: enabled users with the Follow Up Agent role and an active post there."""
-	institutions = list(set(institutions))
-	if not institutions:
-		return {}
+def _active_agents(where, *fields):
+	"""Active posts whose login is an enabled user with the Follow Up Agent role."""
 	staff = frappe.qb.DocType("HSQ Staff")
 	has_role = frappe.qb.DocType("Has Role")
 	user = frappe.qb.DocType("User")
-	rows = (
+	return (
 		frappe.qb.from_(staff)
 		.join(has_role)
 		.on((has_role.parent == staff.user) & (has_role.parenttype == "User"))
 		.join(user)
 		.on(user.name == staff.user)
-		.select(staff.institution, staff.user)
+		.select(*(staff[f] for f in fields))
 		.distinct()
 		.where(
-			staff.institution.isin(institutions)
+			where(staff)
 			& (staff.status == "Active")
 			& (has_role.role == FOLLOW_UP_AGENT)
 			& (user.enabled == 1)
 		)
 		.run(as_dict=True)
 	)
+
+
+def institution_agents(institutions: Iterable[str]) -> dict[str, list[str]]:
+	"""{institution: [users]}: enabled users with the Follow Up Agent role and an active post there."""
+	institutions = list(set(institutions))
+	if not institutions:
+		return {}
 	agents: dict[str, list[str]] = {}
-	for row in rows:
+	for row in _active_agents(lambda staff: staff.institution.isin(institutions), "institution", "user"):
 		agents.setdefault(row.institution, []).append(row.user)
 	return agents
 
@@ -163,25 +167,7 @@ def staff_users_who_call(staff_names: Iterable[str]) -> dict[str, str]:
 	staff_names = list({s for s in staff_names if s})
 	if not staff_names:
 		return {}
-	staff = frappe.qb.DocType("HSQ Staff")
-	has_role = frappe.qb.DocType("Has Role")
-	user = frappe.qb.DocType("User")
-	rows = (
-		frappe.qb.from_(staff)
-		.join(has_role)
-		.on((has_role.parent == staff.user) & (has_role.parenttype == "User"))
-		.join(user)
-		.on(user.name == staff.user)
-		.select(staff.name, staff.user)
-		.distinct()
-		.where(
-			staff.name.isin(staff_names)
-			& (staff.status == "Active")
-			& (has_role.role == FOLLOW_UP_AGENT)
-			& (user.enabled == 1)
-		)
-		.run(as_dict=True)
-	)
+	rows = _active_agents(lambda staff: staff.name.isin(staff_names), "name", "user")
 	return {r.name: r.user for r in rows}
 
 
