@@ -15,7 +15,9 @@ after_migrate = "hsq_app.setup.install.after_migrate"
 
 # Default master data of each domain, created idempotently on install and on every migrate.
 # (Custom hook: hsq_app.setup.install.ensure_defaults calls each in order.)
-hsq_install_defaults = []
+hsq_install_defaults = [
+	"hsq_app.complaints.sla_defaults.install_defaults",
+]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
 hsq_demo_data = []
@@ -31,7 +33,12 @@ doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
 }
 
-scheduler_events = {}
+scheduler_events = {
+	"cron": {
+		# SLA clocks: Warning / Breached and escalation up the chain
+		"*/5 * * * *": ["hsq_app.complaints.sla.sweep"],
+	},
+}
 
 # Testing
 # -------
