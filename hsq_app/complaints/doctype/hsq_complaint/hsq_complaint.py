@@ -5,6 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from hsq_app.complaints import sla
+
 
 class HSQComplaint(Document):
 	def before_insert(self):
@@ -22,6 +24,7 @@ class HSQComplaint(Document):
 						self.department, self.institution
 					)
 				)
+		sla.on_validate(self)
 
 	def on_trash(self):
 		frappe.throw(_("Complaints are never deleted"))
