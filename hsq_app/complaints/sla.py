@@ -775,11 +775,10 @@ def _notify(per_user: dict, now: dt.datetime) -> tuple[int, int]:
 	if not per_user:
 		return 0, 0
 	from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
-	from frappe.desk.doctype.notification_settings.notification_settings import (
-		is_email_notifications_enabled,
-	)
+	from frappe.email.doctype.email_account.email_account import EmailAccount
 
 	board = get_url_to_report("SLA Overdue Board", "Script Report", "HSQ Complaint")
+	can_email = bool(EmailAccount.find_outgoing())  # no outgoing account yet: bell notifications only
 	values = []
 	emails = 0
 	for user, items in per_user.items():
@@ -794,17 +793,8 @@ def _notify(per_user: dict, now: dt.datetime) -> tuple[int, int]:
 			values.append(_notification_row(user, subject, None, now))
 		set_notifications_as_unseen(user)
 		frappe.publish_realtime("notification", after_commit=True, user=user)
-		if is_email_notifications_enabled(user):
-			try:
-				frappe.sendmail(
-					recipients=[user],
-					subject=_("{0} overdue complaints escalated to you").format(len(items)),
-					message=_digest_html(items, board),
-					delayed=True,
-				)
-				emails += 1
-			except frappe.OutgoingEmailError:
-				frappe.log_error(title=_("SLA escalation email not queued"))
+		if can_email:
+			emails += _email(user, items, board)
 	frappe.db.bulk_insert(
 		"Notification Log",
 		[
@@ -825,6 +815,28 @@ def _notify(per_user: dict, now: dt.datetime) -> tuple[int, int]:
 		values,
 	)
 	return len(values), emails
+
+
+def _email(user: str, items: list, board: str) -> int:
+	"""Queue one digest email (Email Queue) for a recipient who wants email notifications."""
+	from frappe.desk.doctype.notification_settings.notification_settings import (
+		is_email_notifications_enabled,
+	)
+
+	email = frappe.db.get_value("User", user, "email") if user not in ("Administrator", "Guest") else None
+	if not email or not is_email_notifications_enabled(user):
+		return 0
+	try:
+		frappe.sendmail(
+			recipients=[email],
+			subject=_("{0} overdue complaints escalated to you").format(len(items)),
+			message=_digest_html(items, board),
+			delayed=True,
+		)
+	except frappe.InvalidEmailAddressError:
+		frappe.log_error(title=_("SLA escalation email not queued"))
+		return 0
+	return 1
 
 
 def _notification_row(user, subject, complaint, now):

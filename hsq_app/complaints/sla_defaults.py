@@ -97,8 +97,17 @@ def ensure_work_calendar():
 	"""The official calendar for every year the package knows; later years are the admin's to enter."""
 	schedule = official_schedule()
 	if not frappe.db.exists("HSQ Work Calendar", CALENDAR_NAME):
-		doc = frappe.new_doc("HSQ Work Calendar")
-		doc.calendar_name = CALENDAR_NAME
+		# explicit hours: frappe.new_doc gives every Time field the current time, whatever its default
+		doc = frappe.get_doc(
+			{
+				"doctype": "HSQ Work Calendar",
+				"calendar_name": CALENDAR_NAME,
+				"morning_start": "08:00:00",
+				"morning_end": "12:00:00",
+				"afternoon_start": "14:00:00",
+				"afternoon_end": "17:30:00",
+			}
+		)
 		covered = None
 	else:
 		doc = frappe.get_doc("HSQ Work Calendar", CALENDAR_NAME)
