@@ -602,3 +602,59 @@ def test_summary_and_time_left(world):
 	with pytest.raises(frappe.PermissionError):
 		sla.get_sla_summary(doc.name)
 	assert sla.get_time_left([doc.name]) == {}
+
+
+# -- reports -----------------------------------------------------------------------------------
+
+
+def run_report(name, **filters):
+	from frappe.desk.query_report import run
+
+	return run(name, filters=filters)
+
+
+def test_compliance_report_counts_and_isolation(world):
+	on_time = complaint(world, received_at=D(2025, 9, 30, 10))
+	on_time.db_set({"workflow_state": "Resolved", "resolved_at": D(2025, 10, 10, 10)})
+	late = complaint(world, received_at=D(2025, 9, 30, 10), department=world.a.dept2)
+	late.db_set({"workflow_state": "Closed", "resolved_at": D(2025, 10, 20, 10)})
+	complaint(world, received_at=D(2025, 9, 30, 10))  # open and overdue
+	make_complaint(world.b.institution, department=world.b.dept1, received_at=D(2025, 9, 30, 10))
+	period = {"from_date": "2025-01-01", "to_date": "2025-12-31"}
+
+	frappe.set_user(world.a.officer)
+	result = run_report("SLA Compliance", group_by="Institution", **period)["result"]
+	assert [r["grp"] for r in result] == [world.a.institution]
+	row = result[0]
+	assert (row["total"], row["met"], row["late"], row["overdue"]) == (3, 1, 1, 1)
+	assert row["compliance"] == 33.3
+	months = run_report("SLA Compliance", group_by="Month", **period)["result"]
+	assert [r["grp"] for r in months] == ["2025-09"]
+
+	frappe.set_user(world.a.head1)  # a department head sees their department only
+	result = run_report("SLA Compliance", group_by="Department", **period)["result"]
+	assert [(r["grp"], r["total"]) for r in result] == [(world.a.dept1, 2)]
+
+	frappe.set_user(world.bureau_admin)
+	result = run_report("SLA Compliance", group_by="Institution", **period)["result"]
+	assert {r["grp"] for r in result} == {world.a.institution, world.b.institution}
+
+	frappe.set_user(world.a.handler1)
+	with pytest.raises(frappe.PermissionError):
+		run_report("SLA Compliance", group_by="Institution", **period)
+
+
+def test_overdue_board_for_leaders(world):
+	overdue = complaint(world, received_at=D(2025, 9, 30, 10))
+	overdue.db_set({"workflow_state": "In Progress", "sla_status": "Breached"})
+	make_complaint(world.b.institution, department=world.b.dept1, received_at=D(2025, 9, 30, 10))
+	frappe.set_user(world.a.leader)
+	report = run_report("SLA Overdue Board")
+	names = [r["name"] for r in report["result"]]
+	assert overdue.name in names
+	assert {r["institution"] for r in report["result"]} == {world.a.institution}
+	row = next(r for r in report["result"] if r["name"] == overdue.name)
+	assert row["hours_left"] < 0
+	cal = wc.get_calendar()
+	if cal.covered_until < (frappe.utils.now_datetime() + dt.timedelta(days=60)).date():
+		assert str(cal.covered_until.year) in (report.get("message") or "")

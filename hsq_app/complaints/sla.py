@@ -29,7 +29,7 @@ from frappe import _
 from frappe.utils import cint, flt, get_datetime, get_url_to_form, get_url_to_report, now_datetime
 
 from hsq_app import roles as R
-from hsq_app.permissions import assert_same_institution
+from hsq_app.permissions import assert_same_institution, user_department, visible_institutions
 from hsq_app.utils.work_calendar import WorkCalendar, get_calendar
 
 # workflow states of "HSQ Complaint Workflow" after which the clock has stopped
@@ -512,6 +512,20 @@ def time_left(row, now=None, cal=None) -> float | None:
 	cal = cal or get_calendar()
 	until = row.get("paused_since") or _now(now)
 	return round(cal.working_hours_between(until, row.get("resolve_by")), 1)
+
+
+def report_scope(user: str | None = None) -> tuple[list[str] | None, str | None]:
+	"""(institutions, department) a user's SQL reports are limited to; institutions None means all.
+
+	Mirrors hsq_app.permissions: department-level roles see their own department's complaints.
+	"""
+	user = user or frappe.session.user
+	institutions = visible_institutions(user)
+	roles = set(frappe.get_roles(user))
+	department = None
+	if institutions is not None and roles & set(R.DEPARTMENT_ROLES) and not roles & set(R.INSTITUTION_ROLES):
+		department = user_department(user) or "-"
+	return institutions, department
 
 
 @frappe.whitelist()
