@@ -32,6 +32,11 @@ from hsq_app import roles as R
 from hsq_app.permissions import assert_same_institution, user_department, visible_institutions
 from hsq_app.utils.work_calendar import WorkCalendar, get_calendar
 
+# composite indexes on HSQ Complaint the sweep ranges over (created by sla_defaults.ensure_complaint_indexes)
+STATUS_DEADLINE_INDEX = "sla_status_resolve_by_index"
+STATUS_WARN_INDEX = "sla_status_warn_by_index"
+STATUS_LEVEL_INDEX = "sla_status_escalation_level_index"
+
 # workflow states of "HSQ Complaint Workflow" after which the clock has stopped
 STOPPED_STATES = ("Resolved", "Closed", "Not Accepted")
 PAUSABLE_STATES = ("Accepted", "In Progress")
@@ -64,7 +69,10 @@ class SLAError(frappe.ValidationError):
 
 
 def _now(now=None) -> dt.datetime:
-	return get_datetime(now) if now else now_datetime()
+	"""``now`` if given, else the clock (``frappe.flags.hsq_now`` pins it, e.g. for a benchmark)."""
+	if now:
+		return get_datetime(now)
+	return get_datetime(frappe.flags.hsq_now) if frappe.flags.get("hsq_now") else now_datetime()
 
 
 # -- policies ----------------------------------------------------------------------------------
@@ -342,7 +350,7 @@ def pause(complaint: str, reason: str):
 		)
 	if doc.paused_since:
 		frappe.throw(_("The SLA clock of {0} is already paused").format(doc.name), SLAError)
-	now = now_datetime()
+	now = _now()
 	frappe.get_doc(
 		{
 			"doctype": "HSQ SLA Pause",
@@ -366,7 +374,7 @@ def resume(complaint: str):
 	_check_clock_user(doc)
 	if not doc.paused_since:
 		frappe.throw(_("The SLA clock of {0} is not paused").format(doc.name), SLAError)
-	now = now_datetime()
+	now = _now()
 	hours = _end_pause(doc, now)
 	_save_clock(doc, now)
 	doc.add_comment(
@@ -452,7 +460,7 @@ def _decide(name: str, approve: bool, note: str | None):
 		frappe.throw(_("Extension request {0} is already {1}").format(ext.name, _(ext.status)), SLAError)
 	if ext.requested_by == user:
 		frappe.throw(_("Nobody decides on their own request"), frappe.PermissionError)
-	now = now_datetime()
+	now = _now()
 	complaint = frappe.get_doc("HSQ Complaint", ext.complaint)
 	if approve:
 		if complaint.workflow_state in STOPPED_STATES or complaint.resolved_at:
@@ -562,7 +570,7 @@ def get_time_left(names) -> dict:
 		fields=["name", "resolve_by", "resolved_at", "workflow_state", "paused_since"],
 	)
 	cal = get_calendar()
-	now = now_datetime()
+	now = _now()
 	return {r.name: time_left(r, now, cal) for r in rows}
 
 
@@ -630,7 +638,22 @@ def sweep(now=None, commit: bool = True) -> dict:
 		return {"skipped": 1}
 	try:
 		counts = _update_statuses(now)
-		counts.update(_escalate(now))
+		escalated, digests = _escalate(now)
+		counts.update(escalated)
+		counts["notifications"] = _notify(digests, now)
+		counts["recipients"] = len(digests)
+		if digests:
+			# email digests are composed in the background, once this sweep is committed
+			payload = {user: {"count": d["count"], "items": d["items"][:50]} for user, d in digests.items()}
+			if commit:
+				frappe.enqueue(
+					"hsq_app.complaints.sla.send_escalation_emails",
+					queue="short",
+					enqueue_after_commit=True,
+					digests=payload,
+				)
+			else:
+				counts["emails"] = send_escalation_emails(payload)
 		if commit:
 			frappe.db.commit()  # batch job: make statuses, logs and notifications durable before unlocking
 	except Exception:
@@ -647,101 +670,125 @@ def _rowcount() -> int:
 
 
 def _update_statuses(now: dt.datetime) -> dict:
-	"""Two UPDATEs, each a range over an index on (sla_status, resolve_by / warn_by)."""
-	C = frappe.qb.DocType("HSQ Complaint")
-	frappe.qb.update(C).set(C.sla_status, BREACHED).where(C.sla_status.isin((ON_TRACK, WARNING))).where(
-		C.resolve_by < now
-	).where(_open(C)).run()
+	"""Two UPDATEs, each a range over a composite index (raw SQL for the index hints: fresh bulk
+	loads leave the optimizer's statistics stale, and a full scan here costs every sweep)."""
+	values = {"now": now, "stopped": STOPPED_STATES}
+	frappe.db.sql(
+		f"""UPDATE `tabHSQ Complaint` c FORCE INDEX (`{STATUS_DEADLINE_INDEX}`)
+		SET c.sla_status = 'Breached'
+		WHERE c.sla_status IN ('On Track', 'Warning') AND c.resolve_by < %(now)s AND {OPEN_SQL}""",
+		values,
+	)
 	breached = _rowcount()
-	frappe.qb.update(C).set(C.sla_status, WARNING).where(C.sla_status == ON_TRACK).where(
-		C.warn_by <= now
-	).where(C.resolve_by >= now).where(_open(C)).run()
+	frappe.db.sql(
+		f"""UPDATE `tabHSQ Complaint` c FORCE INDEX (`{STATUS_WARN_INDEX}`)
+		SET c.sla_status = 'Warning'
+		WHERE c.sla_status = 'On Track' AND c.warn_by <= %(now)s AND c.resolve_by >= %(now)s AND {OPEN_SQL}""",
+		values,
+	)
 	return {"breached": breached, "warning": _rowcount()}
 
 
-def _escalation_steps() -> list[tuple[int, frappe._dict, list[int], frappe._dict]]:
-	"""(rank, policy, from levels, rule) for every rule, ordered so lower steps run first."""
-	steps = []
-	for policy in get_policies():
-		previous = 0
-		for rank, rule in enumerate(policy.escalations):
-			if rule.level <= previous:
-				continue
-			steps.append((rank, policy, list(range(previous, rule.level)), rule))
-			previous = rule.level
-	steps.sort(key=lambda s: (s[0], s[1].name))
-	return steps
+OPEN_SQL = """(c.workflow_state IS NULL OR c.workflow_state NOT IN %(stopped)s)
+	AND c.resolved_at IS NULL AND c.paused_since IS NULL"""
+LOG_COLUMNS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"idx",
+	"complaint",
+	"level",
+	"escalated_at",
+	"institution",
+	"notify",
+	"notified",
+)
 
 
-def _escalate(now: dt.datetime) -> dict:
-	"""Raise escalation_level one step at a time; one log row per (complaint, level), in order.
+def _literal(value) -> str:
+	"""A quoted SQL string literal (for multi-row VALUES run without parameters)."""
+	return frappe.db.escape(str(value), percent=False)
 
-	A complaint that missed runs climbs several steps in one sweep, one log row per step.
+
+def _escalate(now: dt.datetime) -> tuple[dict, dict]:
+	"""Raise escalation_level one rule at a time; one log row per (complaint, level), in order.
+
+	Per policy, one locking read over the index (sla_status, escalation_level, resolve_by) finds
+	the breached complaints with a level now due (``after_hours_overdue`` working hours past the
+	deadline, turned into a cutoff on ``resolve_by``); each gets a log row for every level it passed
+	(a complaint that missed runs climbs several levels in one sweep, one row per level, lowest
+	first), then one UPDATE lifts each to the highest level due. Raw SQL: index hints and locking
+	reads are beyond frappe.qb, and multi-row INSERT IGNORE beats the query builder for big batches.
 	"""
-	C = frappe.qb.DocType("HSQ Complaint")
 	cal = get_calendar()
 	recipients = _Recipients()
-	per_user = defaultdict(list)  # user -> [(complaint, level, notify)]
+	digests = defaultdict(lambda: {"count": 0, "items": []})  # user -> escalations this sweep
 	logs = 0
-	for _rank, policy, from_levels, rule in _escalation_steps():
-		cutoff = cal.subtract_working_hours(now, rule.after_hours)
-		rows = (
-			frappe.qb.from_(C)
-			.select(C.name, C.institution, C.department, C.registered_by)
-			.where(C.sla_status == BREACHED)
-			.where(C.escalation_level.isin(from_levels))
-			.where(C.resolve_by <= cutoff)
-			.where(C.sla_policy == policy.name)
-			.where(_open(C))
-			.for_update()
-			.run(as_dict=True)
+	stamp = _literal(now)
+	for policy in get_policies():
+		cutoffs = [(rule, cal.subtract_working_hours(now, rule.after_hours)) for rule in policy.escalations]
+		if not cutoffs:
+			continue
+		values = {f"cutoff{i}": cutoff for i, (_rule, cutoff) in enumerate(cutoffs)}
+		values.update(policy=policy.name, stopped=STOPPED_STATES, below=tuple(range(cutoffs[-1][0].level)))
+		# levels below the top as a list: equality ranges on the index, so when nothing is due
+		# the read touches no rows
+		rows = frappe.db.sql(
+			f"""SELECT c.name, c.institution, c.department, c.registered_by, c.resolve_by, c.escalation_level
+			FROM `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
+			WHERE c.sla_status = 'Breached' AND c.escalation_level IN %(below)s
+				AND c.resolve_by <= %(cutoff0)s AND c.sla_policy = %(policy)s AND {OPEN_SQL}
+			ORDER BY c.name
+			FOR UPDATE""",
+			values,
+			as_dict=True,
 		)
-		for start in range(0, len(rows), CHUNK):
-			chunk = rows[start : start + CHUNK]
-			frappe.qb.update(C).set(C.escalation_level, rule.level).where(
-				C.name.isin([r.name for r in chunk])
-			).where(C.escalation_level.isin(from_levels)).run()
-			values = []
-			for row in chunk:
+		if not rows:
+			continue
+		batch = []
+		notified = {}
+		for row in rows:
+			for rule, cutoff in cutoffs:
+				if rule.level <= row.escalation_level or row.resolve_by > cutoff:
+					continue
 				users = recipients.of(rule.notify, row)
 				for user in users:
-					per_user[user].append((row.name, rule.level, rule.notify))
-				values.append(
-					(
-						f"{row.name}-L{rule.level}",
-						now,
-						now,
-						"Administrator",
-						"Administrator",
-						row.name,
-						rule.level,
-						now,
-						row.institution,
-						rule.notify,
-						", ".join(users),
-					)
+					digest = digests[user]
+					digest["count"] += 1
+					if len(digest["items"]) <= DIGEST_OVER:
+						digest["items"].append((row.name, rule.level, rule.notify))
+				key = (rule.notify, tuple(users))
+				if key not in notified:
+					notified[key] = (_literal(rule.notify), _literal(", ".join(users)))
+				notify_sql, users_sql = notified[key]
+				batch.append(
+					f"({_literal(f'{row.name}-L{rule.level}')}, {stamp}, {stamp}, 'Administrator',"
+					f" 'Administrator', 0, 0, {_literal(row.name)}, {rule.level}, {stamp},"
+					f" {_literal(row.institution or '')}, {notify_sql}, {users_sql})"
 				)
-			frappe.db.bulk_insert(
-				"HSQ Escalation Log",
-				[
-					"name",
-					"creation",
-					"modified",
-					"owner",
-					"modified_by",
-					"complaint",
-					"level",
-					"escalated_at",
-					"institution",
-					"notify",
-					"notified",
-				],
-				values,
-				ignore_duplicates=True,
+		for start in range(0, len(batch), CHUNK):
+			frappe.db.sql(
+				f"INSERT IGNORE INTO `tabHSQ Escalation Log` ({', '.join(LOG_COLUMNS)}) VALUES "
+				+ ", ".join(batch[start : start + CHUNK])
 			)
-			logs += _rowcount()  # rows INSERT IGNORE really added (CHUNK < bulk_insert's chunk)
-	notifications, emails = _notify(per_user, now)
-	return {"escalated": logs, "notifications": notifications, "emails": emails}
+			logs += _rowcount()
+		# lift each complaint to the highest level now due (cutoffs fall as levels rise)
+		case = " ".join(
+			f"WHEN c.resolve_by <= %(cutoff{i})s THEN {rule.level}"
+			for i, (rule, _cutoff) in reversed(list(enumerate(cutoffs)))
+		)
+		frappe.db.sql(
+			f"""UPDATE `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
+			SET c.escalation_level = CASE {case} ELSE c.escalation_level END
+			WHERE c.sla_status = 'Breached' AND c.escalation_level IN %(below)s
+				AND c.resolve_by <= %(cutoff0)s AND c.sla_policy = %(policy)s AND {OPEN_SQL}
+				AND c.escalation_level < CASE {case} ELSE 0 END""",
+			values,
+		)
+	return {"escalated": logs}, digests
 
 
 class _Recipients:
@@ -784,31 +831,23 @@ class _Recipients:
 		return users or ([row.registered_by] if row.get("registered_by") else [])
 
 
-def _notify(per_user: dict, now: dt.datetime) -> tuple[int, int]:
-	"""Notification Log rows (bulk) and one digest email per recipient."""
-	if not per_user:
-		return 0, 0
+def _notify(digests: dict, now: dt.datetime) -> int:
+	"""Notification Log rows (bulk): one per complaint for a recipient with a few, else one digest."""
 	from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
-	from frappe.email.doctype.email_account.email_account import EmailAccount
 
-	board = get_url_to_report("SLA Overdue Board", "Script Report", "HSQ Complaint")
-	can_email = bool(EmailAccount.find_outgoing())  # no outgoing account yet: bell notifications only
 	values = []
-	emails = 0
-	for user, items in per_user.items():
-		if len(items) <= DIGEST_OVER:
-			for complaint, level, notify in items:
+	for user, digest in digests.items():
+		if digest["count"] <= DIGEST_OVER:
+			for complaint, level, notify in digest["items"]:
 				subject = _("Complaint {0} is overdue: escalated to you ({1}, level {2})").format(
 					complaint, _(notify), level
 				)
 				values.append(_notification_row(user, subject, complaint, now))
 		else:
-			subject = _("{0} overdue complaints were escalated to you").format(len(items))
+			subject = _("{0} overdue complaints were escalated to you").format(digest["count"])
 			values.append(_notification_row(user, subject, None, now))
 		set_notifications_as_unseen(user)
 		frappe.publish_realtime("notification", after_commit=True, user=user)
-		if can_email:
-			emails += _email(user, items, board)
 	frappe.db.bulk_insert(
 		"Notification Log",
 		[
@@ -828,11 +867,22 @@ def _notify(per_user: dict, now: dt.datetime) -> tuple[int, int]:
 		],
 		values,
 	)
-	return len(values), emails
+	return len(values)
 
 
-def _email(user: str, items: list, board: str) -> int:
-	"""Queue one digest email (Email Queue) for a recipient who wants email notifications."""
+def send_escalation_emails(digests: dict) -> int:
+	"""One digest email (Email Queue) per recipient of this sweep's escalations (background job)."""
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	account = EmailAccount.find_outgoing()
+	if not (account and account.get("email_id")):  # no outgoing account (yet): bell notifications only
+		return 0
+	board = get_url_to_report("SLA Overdue Board", "Script Report", "HSQ Complaint")
+	return sum(_email(user, digest["count"], digest["items"], board) for user, digest in digests.items())
+
+
+def _email(user: str, count: int, items: list, board: str) -> int:
+	"""Queue one digest email for a recipient who wants email notifications."""
 	from frappe.desk.doctype.notification_settings.notification_settings import (
 		is_email_notifications_enabled,
 	)
@@ -843,8 +893,8 @@ def _email(user: str, items: list, board: str) -> int:
 	try:
 		frappe.sendmail(
 			recipients=[email],
-			subject=_("{0} overdue complaints escalated to you").format(len(items)),
-			message=_digest_html(items, board),
+			subject=_("{0} overdue complaints escalated to you").format(count),
+			message=_digest_html(count, items, board),
 			delayed=True,
 		)
 	except frappe.InvalidEmailAddressError:
@@ -872,13 +922,13 @@ def _notification_row(user, subject, complaint, now):
 	)
 
 
-def _digest_html(items, board_url) -> str:
+def _digest_html(count, items, board_url) -> str:
 	lines = []
-	for complaint, level, notify in items[:50]:
+	for complaint, level, notify in items:
 		link = get_url_to_form("HSQ Complaint", complaint)
 		label = _("level {0} ({1})").format(level, _(notify))
 		lines.append(f'<li><a href="{link}">{frappe.utils.escape_html(complaint)}</a> — {label}</li>')
-	more = _("and {0} more").format(len(items) - 50) if len(items) > 50 else ""
+	more = _("and {0} more").format(count - len(items)) if count > len(items) else ""
 	return "<p>{}</p><ul>{}</ul><p>{}</p><p><a href='{}'>{}</a></p>".format(
 		_("These complaints are past their resolution deadline and were escalated to you:"),
 		"".join(lines),

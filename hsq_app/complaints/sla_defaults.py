@@ -9,6 +9,8 @@ from collections import defaultdict
 
 import frappe
 
+from hsq_app.complaints import sla
+
 CALENDAR_NAME = "中国法定工作日历"
 
 DEFAULT_POLICY = "医疗机构投诉管理办法"
@@ -66,9 +68,9 @@ DEFAULT_POLICIES = [
 
 # composite indexes the sweep's UPDATEs and SELECTs range over (HSQ Complaint)
 COMPLAINT_INDEXES = {
-	"sla_status_resolve_by_index": ["sla_status", "resolve_by"],
-	"sla_status_warn_by_index": ["sla_status", "warn_by"],
-	"sla_status_escalation_level_index": ["sla_status", "escalation_level", "resolve_by"],
+	sla.STATUS_DEADLINE_INDEX: ["sla_status", "resolve_by"],
+	sla.STATUS_WARN_INDEX: ["sla_status", "warn_by"],
+	sla.STATUS_LEVEL_INDEX: ["sla_status", "escalation_level", "resolve_by"],
 }
 
 
