@@ -27,6 +27,7 @@ from collections import defaultdict
 import frappe
 from frappe import _
 from frappe.utils import cint, flt, get_datetime, get_url_to_form, get_url_to_report, now_datetime
+from pymysql.converters import escape_string
 
 from hsq_app import roles as R
 from hsq_app.permissions import assert_same_institution, user_department, visible_institutions
@@ -632,9 +633,15 @@ def sweep(now=None, commit: bool = True) -> dict:
 	"""
 	now = _now(now)
 	lock = f"hsq_sla_sweep:{frappe.conf.db_name}"
+	isolation = None
 	if commit:
-		frappe.db.commit()  # start from a fresh snapshot: see what an earlier sweep committed
+		# the job's own transaction reads committed: its range scans then lock the rows they
+		# touch, not the gaps between them (sweeps are serialised by the named lock anyway)
+		isolation = frappe.db.sql("SELECT @@SESSION.tx_isolation")[0][0]
+		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+		frappe.db.commit()  # start afresh: see what an earlier sweep committed
 	if not frappe.db.sql("SELECT GET_LOCK(%s, %s)", (lock, LOCK_WAIT_SECONDS))[0][0]:
+		_restore_isolation(isolation)
 		return {"skipped": 1}
 	try:
 		counts = _update_statuses(now)
@@ -655,14 +662,21 @@ def sweep(now=None, commit: bool = True) -> dict:
 			else:
 				counts["emails"] = send_escalation_emails(payload)
 		if commit:
+			_restore_isolation(isolation)
 			frappe.db.commit()  # batch job: make statuses, logs and notifications durable before unlocking
 	except Exception:
 		if commit:
+			_restore_isolation(isolation)
 			frappe.db.rollback()
 		raise
 	finally:
 		frappe.db.sql("SELECT RELEASE_LOCK(%s)", (lock,))
 	return counts
+
+
+def _restore_isolation(isolation: str | None) -> None:
+	if isolation:
+		frappe.db.sql(f"SET SESSION TRANSACTION ISOLATION LEVEL {isolation.replace('-', ' ')}")
 
 
 def _rowcount() -> int:
@@ -710,7 +724,12 @@ LOG_COLUMNS = (
 
 def _literal(value) -> str:
 	"""A quoted SQL string literal (for multi-row VALUES run without parameters)."""
-	return frappe.db.escape(str(value), percent=False)
+	return "'" + escape_string(str(value)) + "'"
+
+
+def _next_rule(cutoffs: list, level: int) -> int:
+	"""Index of the first rule above ``level``."""
+	return next(i for i, (rule, _cutoff) in enumerate(cutoffs) if rule.level > level)
 
 
 def _escalate(now: dt.datetime) -> tuple[dict, dict]:
@@ -733,15 +752,24 @@ def _escalate(now: dt.datetime) -> tuple[dict, dict]:
 		if not cutoffs:
 			continue
 		values = {f"cutoff{i}": cutoff for i, (_rule, cutoff) in enumerate(cutoffs)}
-		values.update(policy=policy.name, stopped=STOPPED_STATES, below=tuple(range(cutoffs[-1][0].level)))
-		# levels below the top as a list: equality ranges on the index, so when nothing is due
-		# the read touches no rows
+		values.update(policy=policy.name, stopped=STOPPED_STATES)
+		# due: a complaint at level v whose deadline is past the cutoff of the next rule above v.
+		# One (sla_status, escalation_level, resolve_by) index range per level, so complaints
+		# waiting for their next level are not read and a sweep with nothing due reads no rows.
+		due = " OR ".join(
+			f"(c.escalation_level = {level} AND c.resolve_by <= %(cutoff{_next_rule(cutoffs, level)})s)"
+			for level in range(cutoffs[-1][0].level)
+		)
+		# the highest level now due, highest first (cutoffs fall as levels rise)
+		case = " ".join(
+			f"WHEN c.resolve_by <= %(cutoff{i})s THEN {rule.level}"
+			for i, (rule, _cutoff) in reversed(list(enumerate(cutoffs)))
+		)
 		rows = frappe.db.sql(
-			f"""SELECT c.name, c.institution, c.department, c.registered_by, c.resolve_by, c.escalation_level
+			f"""SELECT c.name, c.institution, c.department, c.registered_by, c.escalation_level,
+				CASE {case} ELSE 0 END AS target
 			FROM `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
-			WHERE c.sla_status = 'Breached' AND c.escalation_level IN %(below)s
-				AND c.resolve_by <= %(cutoff0)s AND c.sla_policy = %(policy)s AND {OPEN_SQL}
-			ORDER BY c.name
+			WHERE c.sla_status = 'Breached' AND ({due}) AND c.sla_policy = %(policy)s AND {OPEN_SQL}
 			FOR UPDATE""",
 			values,
 			as_dict=True,
@@ -751,8 +779,9 @@ def _escalate(now: dt.datetime) -> tuple[dict, dict]:
 		batch = []
 		notified = {}
 		for row in rows:
-			for rule, cutoff in cutoffs:
-				if rule.level <= row.escalation_level or row.resolve_by > cutoff:
+			name_sql, institution_sql = _literal(row.name), _literal(row.institution or "")
+			for rule, _cutoff in cutoffs:
+				if not row.escalation_level < rule.level <= row.target:
 					continue
 				users = recipients.of(rule.notify, row)
 				for user in users:
@@ -765,29 +794,27 @@ def _escalate(now: dt.datetime) -> tuple[dict, dict]:
 					notified[key] = (_literal(rule.notify), _literal(", ".join(users)))
 				notify_sql, users_sql = notified[key]
 				batch.append(
-					f"({_literal(f'{row.name}-L{rule.level}')}, {stamp}, {stamp}, 'Administrator',"
-					f" 'Administrator', 0, 0, {_literal(row.name)}, {rule.level}, {stamp},"
-					f" {_literal(row.institution or '')}, {notify_sql}, {users_sql})"
+					f"({name_sql[:-1]}-L{rule.level}', {stamp}, {stamp}, 'Administrator',"
+					f" 'Administrator', 0, 0, {name_sql}, {rule.level}, {stamp},"
+					f" {institution_sql}, {notify_sql}, {users_sql})"
 				)
+		batch.sort()  # primary-key order: appends to the clustered index instead of splitting pages
 		for start in range(0, len(batch), CHUNK):
 			frappe.db.sql(
 				f"INSERT IGNORE INTO `tabHSQ Escalation Log` ({', '.join(LOG_COLUMNS)}) VALUES "
 				+ ", ".join(batch[start : start + CHUNK])
 			)
 			logs += _rowcount()
-		# lift each complaint to the highest level now due (cutoffs fall as levels rise)
-		case = " ".join(
-			f"WHEN c.resolve_by <= %(cutoff{i})s THEN {rule.level}"
-			for i, (rule, _cutoff) in reversed(list(enumerate(cutoffs)))
-		)
-		frappe.db.sql(
-			f"""UPDATE `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
-			SET c.escalation_level = CASE {case} ELSE c.escalation_level END
-			WHERE c.sla_status = 'Breached' AND c.escalation_level IN %(below)s
-				AND c.resolve_by <= %(cutoff0)s AND c.sla_policy = %(policy)s AND {OPEN_SQL}
-				AND c.escalation_level < CASE {case} ELSE 0 END""",
-			values,
-		)
+		# lift each complaint read above (and locked) to the highest level now due
+		by_level = defaultdict(list)
+		for row in rows:
+			by_level[row.target].append(row.name)
+		for level, names in by_level.items():
+			for start in range(0, len(names), CHUNK):
+				frappe.db.sql(
+					"UPDATE `tabHSQ Complaint` SET escalation_level = %(level)s WHERE name IN %(names)s",
+					{"level": level, "names": tuple(names[start : start + CHUNK])},
+				)
 	return {"escalated": logs}, digests
 
 
