@@ -658,3 +658,39 @@ def test_overdue_board_for_leaders(world):
 	cal = wc.get_calendar()
 	if cal.covered_until < (frappe.utils.now_datetime() + dt.timedelta(days=60)).date():
 		assert str(cal.covered_until.year) in (report.get("message") or "")
+
+
+def test_sla_desk_speaks_chinese():
+	from frappe import _
+
+	frappe.local.lang = "zh"
+	try:
+		for doctype in ("HSQ SLA Extension", "HSQ SLA Pause", "HSQ Escalation Log"):
+			assert _(doctype) != doctype
+			for df in frappe.get_meta(doctype).fields:
+				if df.label:
+					assert _(df.label) != df.label, (doctype, df.label)
+				if df.fieldtype == "Select":
+					for option in filter(None, (df.options or "").split("\n")):
+						assert _(option) != option, (doctype, option)
+		assert _(frappe.get_meta("HSQ Complaint").get_label("warn_by")) == "预警时间"
+		for name in (
+			"SLA Compliance",
+			"SLA Overdue Board",
+			"Provisional SLA Deadlines",
+			"Overdue Complaints",
+		):
+			assert _(name) != name
+		assert (
+			_("SLA clock paused, waiting on the complainant: {0}").format("x") == "已暂停计时，等待投诉人：x"
+		)
+	finally:
+		frappe.local.lang = "en"
+
+
+def test_desk_records_are_installed():
+	for report in ("SLA Compliance", "SLA Overdue Board"):
+		assert frappe.db.get_value("Report", report, "report_type") == "Script Report"
+	for card in ("Provisional SLA Deadlines", "Overdue Complaints"):
+		assert frappe.db.exists("Number Card", card)
+	assert "hsq_app.complaints.sla.sweep" in frappe.get_hooks("scheduler_events")["cron"]["*/5 * * * *"]
