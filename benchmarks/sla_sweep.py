@@ -12,7 +12,7 @@ For each size N (default 10,000 and 100,000), with "now" the latest working day 
 2. They are swept as of one working day earlier (not timed): the state a running system had.
 3. Timed: the sweep at now (one working day of changes: warnings, breaches, escalations with
    their log rows and notifications), the email digests job it enqueues, the same sweep again
-   (nothing left to change) and one five minutes later.
+   at once (nothing left to change) and, after 30 s, one five minutes later.
 4. Worst case, timed: everything reset to On Track / level 0 and swept once (the first sweep
    ever, over the whole 16-day backlog: every overdue complaint breaches and climbs the chain).
 5. Baseline, on the same data: the state of step 2 is restored and a random subset of the
@@ -23,6 +23,7 @@ For each size N (default 10,000 and 100,000), with "now" the latest working day 
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -332,6 +333,9 @@ def run_size(n, departments, baseline_n, seed):
 	t_day, c_day = timed(sla.sweep, now=now)
 	t_mail, mails = timed(run_jobs)
 	t_again, c_again = timed(sla.sweep, now=now)
+	# the next scheduled run comes five minutes later; give InnoDB's purge of the old row
+	# versions the big run left behind half a minute of that (the repeat above had none)
+	time.sleep(30)
 	t_5min, c_5min = timed(sla.sweep, now=now + timedelta(minutes=5))
 	sample = sorted(rng.sample([f"{PREFIX}{i:07d}" for i in range(n)], baseline_n))
 	swept = snapshot(sample)
@@ -349,6 +353,7 @@ def run_size(n, departments, baseline_n, seed):
 	return {
 		"n": n,
 		"now": str(now),
+		"load_average_at_end": os.getloadavg(),
 		"make_s": round(t_make, 1),
 		"sweep_one_day_s": round(t_day, 3),
 		"sweep_one_day_counts": c_day,
