@@ -20,6 +20,7 @@ hsq_install_defaults = [
 	"hsq_app.setup.desk.ensure_desk",
 	"hsq_app.rectification.setup.install_defaults",
 	"hsq_app.follow_up.setup.ensure_defaults",
+	"hsq_app.complaints.sla_defaults.install_defaults",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
@@ -60,6 +61,8 @@ scheduler_events = {
 		"hsq_app.follow_up.monthly_report.flag_late_reports",
 	],
 	"cron": {
+		# SLA clocks: Warning / Breached and escalation up the chain
+		"*/5 * * * *": ["hsq_app.complaints.sla.sweep"],
 		# 00:30 on the 1st: draft last month's follow-up reports
 		"30 0 1 * *": ["hsq_app.follow_up.monthly_report.draft_monthly_reports"],
 	},
