@@ -538,8 +538,10 @@ def test_sweep_is_set_based(world, monkeypatch):
 	assert many <= few  # (warm caches may save a query or two the second time)
 
 
-def test_two_sweeps_in_parallel_escalate_nothing_twice(world):
+def test_two_sweeps_in_parallel_escalate_nothing_twice(world, monkeypatch):
 	"""Two sweeps on separate connections over committed data; cleaned up afterwards."""
+	enqueued = []  # the email job a committing sweep enqueues: recorded, not left in the queue
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append(method))
 	started = frappe.utils.now_datetime()
 	names = [complaint(world, received_at=D(2025, 3, 3, 10)).name for _ in range(4)]
 	frappe.db.commit()  # the threads read committed data
@@ -569,6 +571,7 @@ def test_two_sweeps_in_parallel_escalate_nothing_twice(world):
 		assert not errors, errors
 		assert len(results) == 2
 		assert sorted(r.get("escalated", 0) for r in results)[0] == 0
+		assert enqueued == ["hsq_app.complaints.sla.send_escalation_emails"]  # one digest run
 		for name in names:
 			assert [r.level for r in logs_of(name)] == [1, 2, 3, 4]
 			assert frappe.db.get_value("HSQ Complaint", name, "escalation_level") == 4
