@@ -51,6 +51,23 @@ def pytest_unconfigure(config):
 			frappe.destroy()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _mails_stay_queued():
+	"""Under tests Frappe sends mail at once (notification and assignment mails), and sending
+	commits (EmailQueue.send marks the queue row "Sending" with commit=True). That commit would
+	make the test's own data permanent and leak it into later tests. Mails stay queued instead,
+	where tests can inspect them."""
+	if not _frappe_site_available():
+		yield
+		return
+	from frappe.email.doctype.email_queue.email_queue import EmailQueue
+
+	original = EmailQueue.send
+	EmailQueue.send = lambda self, *args, **kwargs: None
+	yield
+	EmailQueue.send = original
+
+
 @pytest.fixture(scope="session")
 def shared_world():
 	"""Bureau, two hospitals, departments and a user per role: built and committed once per run.

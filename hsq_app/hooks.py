@@ -49,6 +49,9 @@ doc_events = {
 	},
 }
 
+# SLA indicators and Pause / Resume / Extension buttons on complaint forms and lists
+app_include_js = ["/assets/hsq_app/js/sla_indicator.js"]
+
 # the complaint form links to its rectification tasks
 doctype_js = {"HSQ Complaint": "public/js/hsq_complaint_rectification.js"}
 

@@ -468,6 +468,7 @@ def test_escalation_queues_one_digest_email_per_recipient(world):
 	try:
 		first = complaint(world, received_at=D(2025, 9, 30, 10))
 		second = complaint(world, received_at=D(2025, 9, 30, 11))
+		started = frappe.utils.now_datetime()  # registering queued the officers' assignment mails
 		counts = sla.sweep(now=D(2025, 10, 15, 9), commit=False)  # level 1 only: the department head
 		assert counts["emails"] == 1 and counts["notifications"] == 2
 		mails = frappe.get_all(
@@ -538,8 +539,10 @@ def test_sweep_is_set_based(world, monkeypatch):
 	assert many <= few  # (warm caches may save a query or two the second time)
 
 
-def test_two_sweeps_in_parallel_escalate_nothing_twice(world):
+def test_two_sweeps_in_parallel_escalate_nothing_twice(world, monkeypatch):
 	"""Two sweeps on separate connections over committed data; cleaned up afterwards."""
+	enqueued = []  # the email job a committing sweep enqueues: recorded, not left in the queue
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append(method))
 	started = frappe.utils.now_datetime()
 	names = [complaint(world, received_at=D(2025, 3, 3, 10)).name for _ in range(4)]
 	frappe.db.commit()  # the threads read committed data
@@ -569,6 +572,10 @@ def test_two_sweeps_in_parallel_escalate_nothing_twice(world):
 		assert not errors, errors
 		assert len(results) == 2
 		assert sorted(r.get("escalated", 0) for r in results)[0] == 0
+		# one digest run (registering the complaints also enqueued assignment notifications)
+		assert [m for m in enqueued if m.startswith("hsq_app")] == [
+			"hsq_app.complaints.sla.send_escalation_emails"
+		]
 		for name in names:
 			assert [r.level for r in logs_of(name)] == [1, 2, 3, 4]
 			assert frappe.db.get_value("HSQ Complaint", name, "escalation_level") == 4

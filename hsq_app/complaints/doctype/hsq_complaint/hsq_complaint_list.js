@@ -13,7 +13,7 @@ const HSQ_STATE_COLORS = {
 };
 
 frappe.listview_settings["HSQ Complaint"] = {
-	add_fields: ["workflow_state", "sla_status", "resolve_by"],
+	add_fields: ["workflow_state", ...((window.hsq && hsq.sla && hsq.sla.list_fields) || ["sla_status", "resolve_by"])],
 	has_indicator_for_draft: true,
 	get_indicator(doc) {
 		if (["Breached", "Warning"].includes(doc.sla_status) && !["Closed", "Not Accepted", "Resolved"].includes(doc.workflow_state)) {
@@ -26,5 +26,11 @@ frappe.listview_settings["HSQ Complaint"] = {
 		resolve_by(value) {
 			return value ? frappe.datetime.comment_when(value) : "";
 		},
+		sla_status(value, df, doc) {
+			return window.hsq && hsq.sla ? hsq.sla.format_status(value, df, doc) : __(value || "");
+		},
+	},
+	refresh(listview) {
+		if (window.hsq && hsq.sla && hsq.sla.decorate_list) hsq.sla.decorate_list(listview);
 	},
 };
