@@ -15,7 +15,7 @@ const HSQ_OPTIONAL = ["handler"];
 frappe.ui.form.on("HSQ Complaint", {
 	setup(frm) {
 		frm.set_query("department", () => ({ filters: { institution: frm.doc.institution, disabled: 0 } }));
-		frm.set_query("staff", "staff_involved", () => ({ filters: { institution: frm.doc.institution } }));
+		frm.set_query("staff_involved", () => ({ filters: { institution: frm.doc.institution } }));
 	},
 
 	refresh(frm) {
