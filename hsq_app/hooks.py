@@ -34,6 +34,12 @@ override_whitelisted_methods = {"frappe.client.get_count": "hsq_app.api.override
 # a REST read of one complaint with personal data is logged like a desk view
 after_request = ["hsq_app.complaints.access.log_rest_read"]
 
+# "Audit Trail" button on the complaint form (the form's own script stays the complaints module's)
+doctype_js = {"HSQ Complaint": "public/js/complaint_audit_button.js"}
+
+# the complaint handling record print format reads its signatures from the workflow history
+jinja = {"methods": ["hsq_app.complaints.printing.handling_steps"]}
+
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
 }
