@@ -363,6 +363,10 @@ def step_system(cfg: Config, runner: Runner) -> None:
 		missing.append("redis-server")
 	if not Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists():
 		missing.append("fonts-noto-cjk")
+	# PDF print formats (Frappe 15 renders PDFs with wkhtmltopdf); the browser tests drive Chromium
+	for tool, pkg in (("wkhtmltopdf", "wkhtmltopdf"), ("chromium", "chromium")):
+		if not shutil.which(tool):
+			missing.append(pkg)
 	if missing:
 		log(f"installing Debian packages: {' '.join(missing)}")
 		runner.run("system", ["apt-get", "update", "-qq"], as_bench_user=False, quiet=True)
@@ -876,6 +880,8 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 		mark_fingerprint(cfg, runner, site)
 	for key, value in TEST_SITE_CONFIG.items():
 		runner.site_cmd("test site", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
+	if shutil.which("chromium"):
+		step_assets(cfg, runner)  # the browser tests load the desk (fingerprinted: a no-op when unchanged)
 	app_dir = cfg.bench / "apps" / APP
 	args = [resolve_test_path(a, app_dir) for a in pytest_args] or [str(app_dir / "tests")]
 	cmd = [
