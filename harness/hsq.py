@@ -882,6 +882,10 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 		runner.site_cmd("test site", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
 	if shutil.which("chromium"):
 		step_assets(cfg, runner)  # the browser tests load the desk (fingerprinted: a no-op when unchanged)
+	# screenshots of the browser tests land in the checkout's test-output/ (pytest runs as the bench user)
+	(REPO_ROOT / "test-output").mkdir(exist_ok=True)
+	if cfg.as_root:
+		shutil.chown(REPO_ROOT / "test-output", BENCH_USER, BENCH_USER)
 	app_dir = cfg.bench / "apps" / APP
 	args = [resolve_test_path(a, app_dir) for a in pytest_args] or [str(app_dir / "tests")]
 	cmd = [

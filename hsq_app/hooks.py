@@ -34,6 +34,9 @@ override_whitelisted_methods = {"frappe.client.get_count": "hsq_app.api.override
 # a REST read of one complaint with personal data is logged like a desk view
 after_request = ["hsq_app.complaints.access.log_rest_read"]
 
+# guests (public pages) get the site's language, not Frappe 15's English fallback
+before_request = ["hsq_app.utils.language.set_guest_language"]
+
 # "Audit Trail" button on the complaint form (the form's own script stays the complaints module's)
 doctype_js = {"HSQ Complaint": "public/js/complaint_audit_button.js"}
 

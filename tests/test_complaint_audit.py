@@ -112,7 +112,7 @@ def test_history_shows_every_trace_in_order(shared_world):
 	assert actions == [
 		zh(a)
 		for a in (
-			"Register",
+			"Registration",
 			"Dispatch",
 			"Accept",
 			"Start",
@@ -241,7 +241,7 @@ def test_sample_is_drawn_on_insert_and_reproducible(shared_world):
 	doc = _new_audit(w.inspector, w.a.institution, month="2026-03-17", sample_rate=20)
 	assert str(doc.month) == MONTH
 	assert doc.population == 10 and len(doc.items) == 2 and doc.seed
-	assert doc.inspector == w.inspector and doc.status == "Open"
+	assert doc.inspector == w.inspector and doc.status == "In Review"
 	sampled = [r.complaint for r in doc.items]
 	assert set(sampled) <= set(closed) and open_one not in sampled
 	# the stored seed reproduces the draw
@@ -303,7 +303,7 @@ def test_inspector_records_verdicts(shared_world):
 	doc.items[0].verdict = "Non-compliant"
 	doc.items[0].note = "答复未说明处理依据"
 	doc.save()
-	assert doc.status == "Open" and doc.non_compliant_count == 1
+	assert doc.status == "In Review" and doc.non_compliant_count == 1
 	assert doc.items[0].checked_by == w.inspector and doc.items[0].checked_at
 	doc.items[1].verdict = "Compliant"
 	doc.conclusion = "总体规范"

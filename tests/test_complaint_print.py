@@ -44,7 +44,7 @@ def test_steps_are_read_from_the_workflow(shared_world):
 	name = closed_complaint(w)
 	as_user(w.a.officer)
 	steps = handling_steps(name)
-	assert steps["Register"]["by"] == w.a.officer
+	assert steps["Registration"]["by"] == w.a.officer
 	assert steps["Dispatch"]["by"] == w.a.officer
 	assert steps["Submit for Approval"]["by"] == w.a.handler1
 	assert steps["Approve"]["by"] == w.a.head1 and steps["Approve"]["by_name"] == full_name(w.a.head1)

@@ -107,3 +107,15 @@ def test_guests_reach_the_page_over_http():
 	response = request("GET", "/service-quality")
 	assert response.status_code == 200
 	assert 'id="hsq-sq-institutions"' in response.get_data(as_text=True)
+
+
+def test_guests_get_the_site_language_unless_their_browser_asks_for_another():
+	"""Frappe 15 gives guests English (it picks the language before the session): the app corrects it."""
+	chinese = request("GET", "/service-quality").get_data(as_text=True)
+	assert frappe._("Medical Service Quality", "zh") in chinese and "按月统计" in chinese
+	english = request("GET", "/service-quality", environ_overrides={"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"})
+	assert "By Month" in english.get_data(as_text=True)
+	complaint_page = request(
+		"GET", "/complaint", environ_overrides={"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9"}
+	)
+	assert frappe._("File a complaint", "zh") in complaint_page.get_data(as_text=True)

@@ -205,7 +205,7 @@ def transitions(doc, versions: list[dict] | None = None) -> list[dict]:
 		{
 			"at": doc.creation,
 			"by": doc.registered_by or doc.owner,
-			"action": "Register",
+			"action": "Registration",
 			"from_state": None,
 			"to_state": wf.REGISTERED,
 		}
@@ -380,4 +380,4 @@ def validate_audit(audit) -> None:
 			row.checked_by = row.checked_at = None
 	audit.compliant_count = sum(1 for r in audit.items if r.verdict == "Compliant")
 	audit.non_compliant_count = sum(1 for r in audit.items if r.verdict == "Non-compliant")
-	audit.status = "Completed" if audit.items and all(r.verdict for r in audit.items) else "Open"
+	audit.status = "Completed" if audit.items and all(r.verdict for r in audit.items) else "In Review"

@@ -56,14 +56,14 @@ class HSQComplaintAudit {
 							<thead><tr>${headers.map((x) => `<th>${x}</th>`).join("")}</tr></thead>
 							<tbody>${rows.map((r) => `<tr>${r.map((x) => `<td>${x}</td>`).join("")}</tr>`).join("")}</tbody>
 						</table>`
-						: `<p class="text-muted mb-0">${__("None")}</p>`
+						: `<p class="text-muted mb-0">${__("No records")}</p>`
 				}
 			</div>`;
 		const changes = (v) =>
 			[
 				...v.changes.map((x) => `${e(x.label)}: <s>${e(x.old)}</s> → ${e(x.new)}`),
 				...v.table_changes.map((x) => `${e(x.table)}: ${e(x.change)}`),
-			].join("<br>") || (v.created ? __("Created") : "");
+			].join("<br>") || (v.created ? __("Record created") : "");
 
 		this.$body.html(`
 			<div class="hsq-audit-summary frappe-card p-3 mb-3" data-complaint="${e(c.name)}">
@@ -81,25 +81,25 @@ class HSQComplaintAudit {
 			${table(
 				"transitions",
 				__("Workflow Transitions"),
-				[__("Time"), __("User"), __("Action"), __("From"), __("To")],
+				[__("Time"), __("User"), __("Workflow Action"), __("From State"), __("To State")],
 				h.transitions.map((t) => [when(t.at), e(t.by), e(t.action), e(t.from_state), e(t.to_state)])
 			)}
 			${table(
 				"versions",
 				__("Field Changes"),
-				[__("Time"), __("User"), __("Changes")],
+				[__("Time"), __("User"), __("Changed Fields")],
 				h.versions.map((v) => [when(v.at), e(v.by), changes(v)])
 			)}
 			${table(
 				"workflow-comments",
 				__("Workflow Comments"),
-				[__("Time"), __("User"), __("Content")],
+				[__("Time"), __("User"), __("Comment Text")],
 				h.workflow_comments.map((x) => [when(x.at), e(x.by), text(x.content)])
 			)}
 			${table(
 				"comments",
 				__("Comments and Notes"),
-				[__("Time"), __("User"), __("Type"), __("Content")],
+				[__("Time"), __("User"), __("Type"), __("Comment Text")],
 				h.comments.map((x) => [when(x.at), e(x.by), e(x.type_label), text(x.content)])
 			)}
 			${table(
@@ -122,8 +122,8 @@ class HSQComplaintAudit {
 			)}
 			${table(
 				"assignments",
-				__("Assignments"),
-				[__("Assigned At"), __("Assigned To"), __("Assigned By"), __("Status"), __("Last Change")],
+				__("Worklist Assignments"),
+				[__("Assigned At"), __("Assignee"), __("Assigner"), __("Status"), __("Last Change")],
 				h.assignments.map((x) => [
 					when(x.creation),
 					e(x.allocated_to),
@@ -135,7 +135,7 @@ class HSQComplaintAudit {
 			${table(
 				"access-log",
 				__("Views of Personal Data"),
-				[__("Time"), __("User"), __("Method")],
+				[__("Time"), __("User"), __("Access Method")],
 				h.access_log.map((x) => [when(x.creation), e(x.user), e(__(x.method || ""))])
 			)}
 		`);
