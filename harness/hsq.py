@@ -188,6 +188,17 @@ def resolve_test_path(arg: str, app_dir: Path) -> str:
 	return arg
 
 
+def with_default_test_path(args: list[str], app_dir: Path) -> list[str]:
+	"""pytest runs outside the checkout, where pyproject's testpaths do not apply: name the tests
+	folder when the arguments (options only, e.g. ``-q -x``) name no test path of their own."""
+	names_path = any(
+		not a.startswith("-")
+		and (Path(a.partition("::")[0]).is_absolute() or (REPO_ROOT / a.partition("::")[0]).exists())
+		for a in args
+	)
+	return args if names_path else [*args, str(app_dir / "tests")]
+
+
 def tree_fingerprint(root: Path, suffixes=(".py", ".json", ".txt", ".po", ".js", ".html", ".css")) -> str:
 	"""A hash of the app's source files, to know whether the site needs a migrate."""
 	digest = hashlib.sha256()
@@ -887,7 +898,7 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 	if cfg.as_root:
 		shutil.chown(REPO_ROOT / "test-output", BENCH_USER, BENCH_USER)
 	app_dir = cfg.bench / "apps" / APP
-	args = [resolve_test_path(a, app_dir) for a in pytest_args] or [str(app_dir / "tests")]
+	args = with_default_test_path([resolve_test_path(a, app_dir) for a in pytest_args], app_dir)
 	cmd = [
 		str(cfg.bench / "env/bin/python"),
 		"-m",
