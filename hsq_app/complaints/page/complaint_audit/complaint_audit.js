@@ -30,7 +30,9 @@ class HSQComplaintAudit {
 		name = name ? decodeURIComponent(name) : frappe.route_options?.complaint;
 		if (!name) {
 			this.current = null;
-			this.$body.html(`<p class="text-muted hsq-audit-empty">${__("Choose a complaint to see its audit trail")}</p>`);
+			this.$body.html(
+				`<p class="text-muted hsq-audit-empty">${__("Choose a complaint to see its audit trail")}</p>`
+			);
 			return;
 		}
 		this.current = name;
@@ -39,7 +41,9 @@ class HSQComplaintAudit {
 		frappe
 			.xcall("hsq_app.complaints.audit.get_history", { complaint: name })
 			.then((h) => this.render(h))
-			.catch(() => this.$body.html(`<p class="text-danger">${__("The audit trail could not be loaded")}</p>`));
+			.catch(() =>
+				this.$body.html(`<p class="text-danger">${__("The audit trail could not be loaded")}</p>`)
+			);
 	}
 
 	render(h) {
@@ -76,7 +80,9 @@ class HSQComplaintAudit {
 					<div class="col-sm-4">${__("Severity")}: ${e(__(c.severity || ""))}</div>
 					<div class="col-sm-4">${__("Received At")}: ${when(c.received_at)}</div>
 				</div>
-				<p class="text-muted small mt-2 mb-0">${__("Read-only audit view: nothing on this page changes the complaint.")}</p>
+				<p class="text-muted small mt-2 mb-0">${__(
+					"Read-only audit view: nothing on this page changes the complaint."
+				)}</p>
 			</div>
 			${table(
 				"transitions",
