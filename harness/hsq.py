@@ -377,6 +377,10 @@ def step_system(cfg: Config, runner: Runner) -> None:
 		missing.append("redis-server")
 	if not Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists():
 		missing.append("fonts-noto-cjk")
+	# PDF print formats (Frappe 15 renders PDFs with wkhtmltopdf); the browser tests drive Chromium
+	for tool, pkg in (("wkhtmltopdf", "wkhtmltopdf"), ("chromium", "chromium")):
+		if not shutil.which(tool):
+			missing.append(pkg)
 	if missing:
 		log(f"installing Debian packages: {' '.join(missing)}")
 		runner.run("system", ["apt-get", "update", "-qq"], as_bench_user=False, quiet=True)
@@ -899,6 +903,12 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 		mark_fingerprint(cfg, runner, site)
 	for key, value in TEST_SITE_CONFIG.items():
 		runner.site_cmd("test site", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
+	if shutil.which("chromium"):
+		step_assets(cfg, runner)  # the browser tests load the desk (fingerprinted: a no-op when unchanged)
+	# screenshots of the browser tests land in the checkout's test-output/ (pytest runs as the bench user)
+	(REPO_ROOT / "test-output").mkdir(exist_ok=True)
+	if cfg.as_root:
+		shutil.chown(REPO_ROOT / "test-output", BENCH_USER, BENCH_USER)
 	app_dir = cfg.bench / "apps" / APP
 	args = with_default_test_path([resolve_test_path(a, app_dir) for a in pytest_args], app_dir)
 	cmd = [

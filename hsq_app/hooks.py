@@ -40,6 +40,13 @@ override_whitelisted_methods = {"frappe.client.get_count": "hsq_app.api.override
 # a REST read of one complaint with personal data is logged like a desk view
 after_request = ["hsq_app.complaints.access.log_rest_read"]
 
+# guests (public pages) get the site's language, not Frappe 15's English fallback
+before_request = ["hsq_app.utils.language.set_guest_language"]
+
+
+# the complaint handling record print format reads its signatures from the workflow history
+jinja = {"methods": ["hsq_app.complaints.printing.handling_steps"]}
+
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
 	"HSQ Complaint": {"on_update": "hsq_app.rectification.accountability.on_complaint_update"},
@@ -52,8 +59,10 @@ doc_events = {
 # SLA indicators and Pause / Resume / Extension buttons on complaint forms and lists
 app_include_js = ["/assets/hsq_app/js/sla_indicator.js"]
 
-# the complaint form links to its rectification tasks
-doctype_js = {"HSQ Complaint": "public/js/hsq_complaint_rectification.js"}
+# the complaint form's extra panels: its rectification tasks, and the "Audit Trail" button
+doctype_js = {
+	"HSQ Complaint": ["public/js/hsq_complaint_rectification.js", "public/js/complaint_audit_button.js"],
+}
 
 scheduler_events = {
 	"daily": [

@@ -92,9 +92,3 @@ def test_progress_bars_collapse_to_their_last_state():
 		"Updating : [===] 100%"
 	)
 	assert hsq.collapse_progress("plain line") == "plain line"
-
-
-def test_flags_alone_still_run_the_suite(tmp_path):
-	app = tmp_path / "apps" / "hsq_app"
-	assert hsq.with_default_test_path(["-k", "sla", "-x"], app) == ["-k", "sla", "-x", str(app / "tests")]
-	assert hsq.with_default_test_path(["/x/tests/test_a.py"], app) == ["/x/tests/test_a.py"]

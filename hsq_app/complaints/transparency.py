@@ -1,0 +1,154 @@
+"""Public service-quality figures for /service-quality (向社会公开): aggregates only, no personal data.
+
+Per month (the last 12 including the current one) and per institution over that window:
+
+* received: complaints by ``received_at``;
+* closed: Closed complaints by ``closed_at``;
+* on-time rate: of the complaints resolved in the month (``resolved_at``), the share whose
+  ``sla_status`` is Met;
+* satisfaction: of the complaints closed in the month with complainant feedback, the share
+  Satisfied or Basically Satisfied.
+
+Small numbers could point at a person (k-anonymity): a per-institution count below
+:data:`MIN_COUNT` is shown only as "fewer than 3", and no rate is published whose base is below
+:data:`MIN_COUNT` (county or institution). Everything is aggregated in SQL; the result is cached.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe.query_builder import Case
+from frappe.query_builder.functions import Count, DateFormat, Sum
+from frappe.utils import add_months, get_datetime, get_first_day, getdate, now_datetime
+
+from hsq_app.complaints import workflow as wf
+
+MIN_COUNT = 3
+MONTHS = 12
+CACHE_KEY = "hsq_service_quality"
+CACHE_SECONDS = 10 * 60
+SATISFIED = ("Satisfied", "Basically Satisfied")
+
+
+def window(now: datetime | None = None) -> tuple[datetime, list[str]]:
+	"""Start of the window and its months as 'YYYY-MM', oldest first."""
+	first = get_first_day(getdate(now or now_datetime()))
+	months = [add_months(first, -i) for i in range(MONTHS - 1, -1, -1)]
+	return get_datetime(months[0]), [m.strftime("%Y-%m") for m in months]
+
+
+def _counts(group: str, start: datetime) -> dict:
+	"""{key: {received, closed, feedback, satisfied, resolved, met}} grouped by month or institution."""
+	c = frappe.qb.DocType("HSQ Complaint")
+	out: dict = {}
+
+	def key(field):
+		return DateFormat(c[field], "%Y-%m") if group == "month" else c.institution
+
+	def one(v):
+		return Sum(Case().when(v, 1).else_(0))
+
+	received = (
+		frappe.qb.from_(c)
+		.select(key("received_at").as_("k"), Count("*").as_("received"))
+		.where(c.received_at >= start)
+		.groupby(key("received_at"))
+	)
+	closed = (
+		frappe.qb.from_(c)
+		.select(
+			key("closed_at").as_("k"),
+			Count("*").as_("closed"),
+			one(c.complainant_feedback.isin(("Dissatisfied", *SATISFIED))).as_("feedback"),
+			one(c.complainant_feedback.isin(SATISFIED)).as_("satisfied"),
+		)
+		.where((c.workflow_state == wf.CLOSED) & (c.closed_at >= start))
+		.groupby(key("closed_at"))
+	)
+	resolved = (
+		frappe.qb.from_(c)
+		.select(
+			key("resolved_at").as_("k"), Count("*").as_("resolved"), one(c.sla_status == "Met").as_("met")
+		)
+		.where(c.resolved_at >= start)
+		.groupby(key("resolved_at"))
+	)
+	for query in (received, closed, resolved):
+		for row in query.run(as_dict=True):
+			bucket = out.setdefault(row.pop("k"), {})
+			bucket.update({k: int(v or 0) for k, v in row.items()})
+	return out
+
+
+def _rate(part: int, whole: int) -> float | None:
+	"""A percentage, or None where the base is too small to publish."""
+	return round(100.0 * part / whole, 1) if whole >= MIN_COUNT else None
+
+
+def _row(counts: dict) -> dict:
+	return {
+		"received": counts.get("received", 0),
+		"closed": counts.get("closed", 0),
+		"resolved": counts.get("resolved", 0),
+		"on_time_rate": _rate(counts.get("met", 0), counts.get("resolved", 0)),
+		"satisfaction": _rate(counts.get("satisfied", 0), counts.get("feedback", 0)),
+	}
+
+
+def _suppress(value: int) -> int | str:
+	"""Counts from 1 to MIN_COUNT - 1 are published as a range, never exactly."""
+	return f"<{MIN_COUNT}" if 0 < value < MIN_COUNT else value
+
+
+def compute(now: datetime | None = None) -> dict:
+	"""The page's figures (no cache)."""
+	start, months = window(now)
+	by_month = _counts("month", start)
+	monthly = [{"month": m, **_row(by_month.get(m, {}))} for m in months]
+	total = {
+		k: sum(by_month.get(m, {}).get(k, 0) for m in months) for k in ("received", "closed", "resolved")
+	}
+	total.update(
+		{k: sum(by_month.get(m, {}).get(k, 0) for m in months) for k in ("met", "feedback", "satisfied")}
+	)
+	by_institution = _counts("institution", start)
+	institutions = []
+	for name in frappe.get_all(
+		"HSQ Institution",
+		filters={"institution_type": ("!=", "Bureau"), "disabled": 0},
+		pluck="name",
+		order_by="lft asc",
+	):
+		row = _row(by_institution.get(name, {}))
+		institutions.append(
+			{
+				"institution": name,
+				**row,
+				**{k: _suppress(row[k]) for k in ("received", "closed", "resolved")},
+			}
+		)
+	return {
+		"months": monthly,
+		"total": _row(total),
+		"institutions": institutions,
+		"min_count": MIN_COUNT,
+		"from": months[0],
+		"to": months[-1],
+		"generated_at": str(now_datetime())[:16],
+	}
+
+
+def public_figures() -> dict:
+	"""The figures as the page shows them, cached for ten minutes (guests may reload freely)."""
+	key = f"{CACHE_KEY}:{getdate(now_datetime())}"
+	data = frappe.cache.get_value(key, expires=True)  # expires: never pinned in the request-local cache
+	if data is None:
+		data = compute()
+		frappe.cache.set_value(key, data, expires_in_sec=CACHE_SECONDS)
+	return data
+
+
+def clear_cache() -> None:
+	frappe.cache.delete_keys(CACHE_KEY)
