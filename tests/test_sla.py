@@ -701,3 +701,13 @@ def test_desk_records_are_installed():
 	for card in ("Provisional SLA Deadlines", "Overdue Complaints"):
 		assert frappe.db.exists("Number Card", card)
 	assert "hsq_app.complaints.sla.sweep" in frappe.get_hooks("scheduler_events")["cron"]["*/5 * * * *"]
+
+
+def test_inspector_opening_a_form_gets_no_permission_popup(world):
+	"""The SLA indicator asks whether the user may pause; asking must not show an error to readers."""
+	doc = complaint(world, received_at=D(2025, 9, 30, 10))
+	frappe.set_user(world.inspector)
+	frappe.local.message_log = []
+	summary = sla.get_sla_summary(doc.name)
+	assert summary["can_pause"] is False
+	assert frappe.local.message_log == []

@@ -556,7 +556,8 @@ def get_sla_summary(complaint: str) -> dict:
 		"pending_extension": frappe.db.exists(
 			"HSQ SLA Extension", {"complaint": doc.name, "status": "Pending"}
 		),
-		"can_pause": doc.has_permission("write") and bool(set(frappe.get_roles()) & set(CLOCK_ROLES)),
+		"can_pause": frappe.has_permission("HSQ Complaint", "write", doc)
+		and bool(set(frappe.get_roles()) & set(CLOCK_ROLES)),
 		"pausable": doc.workflow_state in PAUSABLE_STATES,
 	}
 
