@@ -208,3 +208,61 @@ def test_admin_edits_to_default_records_are_kept(shared_world):
 		"其他（管理员修改）",
 		1,
 	)
+
+
+def test_questionnaire_dimension_and_accountability_rule_made_in_the_desk_survive_migrate(shared_world):
+	"""A dimension added to the default questionnaire and a new accountability rule outlive a migrate.
+
+	sync_for commits, so what the test adds is removed (and committed) afterwards."""
+	from frappe.model.sync import sync_for
+
+	dimension = "Meal Service " + frappe.generate_hash(length=4)
+	template = frappe.get_all("HSQ Questionnaire Template", pluck="name", limit=1)[0]
+	doc = frappe.get_doc("HSQ Questionnaire Template", template)
+	table = doc.meta.get_table_fields()[0].fieldname
+	doc.append(table, {"dimension": dimension})
+	doc.save()
+	rule = frappe.get_doc(
+		{
+			"doctype": "HSQ Accountability Rule",
+			"subject_type": "Institution",
+			"category": "Fees",
+			"threshold": 99,
+			"action": "约谈收费处负责人",
+		}
+	).insert()
+	try:
+		install.after_migrate()
+		sync_for("hsq_app", force=True)
+		doc.reload()
+		assert dimension in [row.dimension for row in doc.get(table)]
+		assert frappe.db.get_value("HSQ Accountability Rule", rule.name, "action") == "约谈收费处负责人"
+	finally:
+		frappe.db.rollback()
+		doc.reload()
+		doc.set(table, [row for row in doc.get(table) if row.dimension != dimension])
+		doc.save()
+		frappe.db.delete("HSQ Accountability Rule", {"name": rule.name})
+		frappe.db.commit()  # undo what the migrate committed
+
+
+def test_rectification_task_prints_with_its_measures(shared_world):
+	task = frappe.get_all("HSQ Rectification Task", pluck="name", limit=1)
+	if not task:
+		from hsq_app.rectification.tasks import TASK
+
+		task = [
+			frappe.get_doc(
+				{
+					"doctype": TASK,
+					"source_type": "Inspection",
+					"institution": shared_world.a.institution,
+					"problem": "候诊区秩序混乱",
+					"deadline": frappe.utils.add_days(frappe.utils.today(), 30),
+				}
+			)
+			.insert()
+			.name
+		]
+	html = frappe.get_print("HSQ Rectification Task", task[0], print_format="Rectification Task Sign-off")
+	assert task[0] in html
