@@ -1,6 +1,8 @@
 """Desk surfaces of complaint work: ledger report, number cards, workspace."""
 
 import frappe
+import pytest
+from factories import make_complaint
 from test_complaint_workflow import as_user, in_state, registered
 
 
@@ -53,3 +55,37 @@ def test_my_open_complaints_card_counts_my_assignments(shared_world):
 	card = frappe.get_doc("Number Card", "My Open Complaints")
 	count = get_result(card.as_dict(), [["HSQ Complaint", "_assign", "like", f"%{w.a.head1}%"]])
 	assert count >= 1
+
+
+def test_ledger_shows_the_latest_rows_and_counts_them_all(shared_world, monkeypatch):
+	"""The desk shows the latest rows up to the chosen limit; the summary and the chart count
+	every complaint the viewer may see under the filters (one grouped query)."""
+	from hsq_app.complaints.report.complaint_ledger import complaint_ledger
+
+	w = shared_world
+	first = registered(w, received_at=frappe.utils.add_days(frappe.utils.now_datetime(), -1))
+	second = registered(w, received_at=frappe.utils.now_datetime())
+	as_user(w.b.officer)
+	elsewhere = make_complaint(w.b.institution).name
+	as_user(w.a.officer)
+	visible = frappe.get_list("HSQ Complaint", pluck="name", limit_page_length=0)
+	monkeypatch.setattr(complaint_ledger, "LIMITS", (1, *complaint_ledger.LIMITS))
+	result = run_ledger({"limit": "1"})
+	rows = [r for r in result["result"] if isinstance(r, dict)]
+	assert [r["name"] for r in rows] == [second]  # the latest one
+	summary = {s["label"]: s["value"] for s in result["report_summary"]}
+	assert summary[frappe._("Complaints")] == len(visible) >= 2
+	assert sum(result["chart"]["data"]["datasets"][0]["values"]) == len(visible)
+	assert str(len(visible)) in result["message"]
+	assert first in visible and elsewhere not in visible
+
+	result = run_ledger()  # the default limit shows them all
+	assert result["message"] is None
+	assert {r["name"] for r in result["result"] if isinstance(r, dict)} == set(visible)
+
+
+def test_ledger_refuses_a_limit_it_does_not_offer(shared_world):
+	w = shared_world
+	as_user(w.a.officer)
+	with pytest.raises(frappe.ValidationError):
+		run_ledger({"limit": "999999"})

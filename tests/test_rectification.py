@@ -6,6 +6,7 @@ from datetime import timedelta
 import frappe
 import pytest
 from factories import close_complaint, make_complaint, uid
+from frappe import _
 from frappe.model.workflow import WorkflowPermissionError, WorkflowTransitionError, apply_workflow
 from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
 
@@ -573,7 +574,7 @@ def test_ledger_shows_source_owner_deadline_stage_state_and_overdue(w):
 	finish_measures(name)
 	T.mark_overdue(add_days(today(), 5))
 	as_user(w.a.leader)
-	columns, rows = rectification_ledger.execute({"is_overdue": 1})
+	columns, rows, _message, chart, summary = rectification_ledger.execute({"is_overdue": 1})
 	assert {
 		"source_type",
 		"responsible_leader",
@@ -585,6 +586,11 @@ def test_ledger_shows_source_owner_deadline_stage_state_and_overdue(w):
 	row = next(r for r in rows if r.name == name)
 	assert (row.responsible_leader, row.is_overdue, row.measures_done) == (w.a.head1, 1, "2/2")
 	assert getdate(row.deadline) == getdate(add_days(today(), 1))
+	# the chart and the summary count the same rows: all overdue here
+	assert sum(chart["data"]["datasets"][1]["values"]) == len(rows)
+	assert {s["label"]: s["value"] for s in summary}[_("Overdue")] == sum(
+		1 for r in rows if r.workflow_state != _("Closed")
+	)
 
 
 def test_scoped_user_without_a_post_sees_no_ledger(w):

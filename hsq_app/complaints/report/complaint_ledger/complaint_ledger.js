@@ -31,5 +31,12 @@ frappe.query_reports["Complaint Ledger"] = {
 		},
 		{ fieldname: "finding", label: __("Finding"), fieldtype: "Select", options: ["", "Upheld", "Partially Upheld", "Not Upheld"] },
 		{ fieldname: "sla_status", label: __("SLA Status"), fieldtype: "Select", options: ["", "On Track", "Warning", "Breached", "Met", "Paused"] },
+		{
+			fieldname: "limit",
+			label: __("Rows Shown"),
+			fieldtype: "Select",
+			options: ["500", "2000", "10000", "50000"],
+			default: "2000",
+		},
 	],
 };

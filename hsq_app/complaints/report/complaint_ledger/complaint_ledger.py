@@ -3,7 +3,9 @@
 """投诉台账: every complaint the viewer may see, with its routing, finding and SLA, exportable to Excel.
 
 Rows come from ``frappe.get_list``, so institution and department isolation applies exactly as
-in the list view; the complainant's name is shown only to roles that may read it.
+in the list view; the complainant's name is shown only to roles that may read it. The desk shows
+the latest rows (the limit filter: a county's year is half a million complaints); the summary and
+the chart count every matching complaint in one grouped query.
 """
 
 import frappe
@@ -38,8 +40,15 @@ TRANSLATED = {
 }
 
 
+DEFAULT_LIMIT = 2000
+LIMITS = (500, 2000, 10000, 50000)
+
+
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
+	limit = int(filters.limit or DEFAULT_LIMIT)
+	if limit not in LIMITS:
+		frappe.throw(_("Rows shown must be one of {0}").format(", ".join(map(str, LIMITS))))
 	show_identity = 1 in (frappe.get_meta("HSQ Complaint").get_permlevel_access("read") or [])
 	columns = [
 		{"fieldname": f, "label": label, "fieldtype": ft, "options": opt, "width": w}
@@ -51,12 +60,14 @@ def execute(filters=None):
 			4, {"fieldname": "complainant_name", "label": _("Complainant"), "fieldtype": "Data", "width": 100}
 		)
 		fields.append("complainant_name")
+	conditions = build_filters(filters)
+	# the latest rows (the desk cannot page a report); the figures and the chart count them all
 	rows = frappe.get_list(
 		"HSQ Complaint",
-		filters=build_filters(filters),
+		filters=conditions,
 		fields=fields,
 		order_by="received_at desc",
-		limit_page_length=0,
+		limit_page_length=limit,
 	)
 	for row in rows:
 		for f in TRANSLATED:
@@ -64,7 +75,55 @@ def execute(filters=None):
 				row[f] = _(row[f])
 		if show_identity and row.is_anonymous:
 			row.complainant_name = _("Anonymous")
-	return columns, rows, None, chart(rows)
+	groups = counts(conditions)
+	total = sum(g.n for g in groups)
+	message = None
+	if total > len(rows):
+		message = _(
+			"Showing the latest {0} of {1} complaints. Narrow the filters, choose more rows, or export"
+			" all of them from the complaint list."
+		).format(len(rows), total)
+	return columns, rows, message, chart(groups), summary(groups, total)
+
+
+def counts(conditions) -> list:
+	"""Complaints per (category, status, SLA status) under the filters and the viewer's permissions:
+	one grouped query, so the figures cover every matching row, not only those shown."""
+	return frappe.get_list(
+		"HSQ Complaint",
+		filters=conditions,
+		fields=["category", "workflow_state", "sla_status", "count(*) as n"],
+		group_by="category, workflow_state, sla_status",
+		order_by="category",
+		limit_page_length=0,
+	)
+
+
+def summary(groups, total) -> list:
+	def count(test):
+		return sum(g.n for g in groups if test(g))
+
+	return [
+		{"label": _("Complaints"), "value": total, "datatype": "Int", "indicator": "Blue"},
+		{
+			"label": _("Closed"),
+			"value": count(lambda g: g.workflow_state == "Closed"),
+			"datatype": "Int",
+			"indicator": "Green",
+		},
+		{
+			"label": _("Open Complaints"),
+			"value": count(lambda g: g.workflow_state not in ("Closed", "Resolved", "Not Accepted")),
+			"datatype": "Int",
+			"indicator": "Orange",
+		},
+		{
+			"label": _("Breached"),
+			"value": count(lambda g: g.sla_status == "Breached"),
+			"datatype": "Int",
+			"indicator": "Red",
+		},
+	]
 
 
 def build_filters(filters) -> list:
@@ -87,16 +146,17 @@ def build_filters(filters) -> list:
 	return out
 
 
-def chart(rows):
-	counts = {}
-	for row in rows:
-		counts[row.category] = counts.get(row.category, 0) + 1
-	if not counts:
+def chart(groups):
+	per_category = {}
+	for g in groups:
+		per_category[g.category] = per_category.get(g.category, 0) + g.n
+	if not per_category:
 		return None
+	ordered = sorted(per_category.items(), key=lambda kv: -kv[1])
 	return {
 		"data": {
-			"labels": list(counts),
-			"datasets": [{"name": _("Complaints"), "values": list(counts.values())}],
+			"labels": [_(c) if c else _("Not Set") for c, _n in ordered],
+			"datasets": [{"name": _("Complaints"), "values": [n for _c, n in ordered]}],
 		},
 		"type": "bar",
 	}

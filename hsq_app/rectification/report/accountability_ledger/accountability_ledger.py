@@ -11,7 +11,30 @@ RECORD = "HSQ Accountability Record"
 
 
 def execute(filters=None):
-	return columns(), data(frappe._dict(filters or {}))
+	rows = data(frappe._dict(filters or {}))
+	return columns(), rows, None, chart(rows)
+
+
+def chart(rows) -> dict | None:
+	"""Records per institution, by status (proposed, approved, dismissed)."""
+	if not rows:
+		return None
+	institutions = sorted({r.institution for r in rows})
+	statuses = [_("Proposed"), _("Approved"), _("Dismissed")]
+	counts = {}
+	for r in rows:
+		counts[(r.institution, r.status)] = counts.get((r.institution, r.status), 0) + 1
+	return {
+		"data": {
+			"labels": institutions,
+			"datasets": [
+				{"name": s, "values": [counts.get((i, s), 0) for i in institutions]} for s in statuses
+			],
+		},
+		"type": "bar",
+		"barOptions": {"stacked": 1},
+		"colors": ["#ecad4b", "#e24c4c", "#98a2b3"],
+	}
 
 
 def columns() -> list[dict]:

@@ -12,7 +12,56 @@ from hsq_app.rectification.tasks import TASK
 
 
 def execute(filters=None):
-	return columns(), data(frappe._dict(filters or {}))
+	rows = data(frappe._dict(filters or {}))
+	return columns(), rows, None, chart(rows), summary(rows)
+
+
+def chart(rows) -> dict | None:
+	"""Tasks per workflow state, the overdue ones apart (the ledger's 盘点 at a glance)."""
+	if not rows:
+		return None
+	states, overdue = {}, {}
+	for row in rows:
+		states[row.workflow_state] = states.get(row.workflow_state, 0) + 1
+		overdue[row.workflow_state] = overdue.get(row.workflow_state, 0) + (1 if row.is_overdue else 0)
+	labels = list(states)
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [
+				{"name": _("Within Deadline"), "values": [states[s] - overdue[s] for s in labels]},
+				{"name": _("Overdue"), "values": [overdue[s] for s in labels]},
+			],
+		},
+		"type": "bar",
+		"barOptions": {"stacked": 1},
+		"colors": ["#2490ef", "#e24c4c"],
+	}
+
+
+def summary(rows) -> list[dict]:
+	closed = _("Closed")
+	return [
+		{"label": _("Rectification Tasks"), "value": len(rows), "datatype": "Int", "indicator": "Blue"},
+		{
+			"label": _("Not Closed"),
+			"value": sum(1 for r in rows if r.workflow_state != closed),
+			"datatype": "Int",
+			"indicator": "Orange",
+		},
+		{
+			"label": _("Overdue"),
+			"value": sum(1 for r in rows if r.is_overdue and r.workflow_state != closed),
+			"datatype": "Int",
+			"indicator": "Red",
+		},
+		{
+			"label": closed,
+			"value": sum(1 for r in rows if r.workflow_state == closed),
+			"datatype": "Int",
+			"indicator": "Green",
+		},
+	]
 
 
 def columns() -> list[dict]:
