@@ -9,7 +9,7 @@ Run inside the bench's sites folder, as the bench user, on a dedicated site:
    users, then, spread over the last 24 months, 1,000,000 HSQ Complaint rows, 333,334 HSQ
    Discharge Records with 1,000,000 HSQ Follow Up rows (stages 0/7/30; completed calls carry a
    score per questionnaire dimension), 10,000 rectification tasks (with measures) and 3,000
-   accountability records. Rows are written with ``frappe.db.bulk_insert`` in chunks whose names
+   accountability records. Rows are written as multi-row INSERTs in chunks whose names
    are deterministic, so a chunk already present is skipped and an interrupted run resumes.
 2. Timing: each report in ``REPORTS`` that exists on the site is run exactly as the desk runs it,
    ``frappe.desk.query_report.run(name, filters=<json>, ignore_prepared_report=True)``, as a bureau
@@ -248,6 +248,19 @@ def fmt(dt: datetime) -> str:
 # --- generation ---------------------------------------------------------------------------------
 
 
+def fast_insert(table: str, fields: list[str], rows: list[list]) -> None:
+	"""Multi-row INSERTs through the driver's executemany (it packs rows into statements of up to
+	1 MB): several times faster than ``frappe.db.bulk_insert``, which renders every row with the
+	query builder. Only for this generator's own trusted values."""
+	import frappe
+
+	if not rows:
+		return
+	columns = ", ".join(f"`{f}`" for f in fields)
+	placeholders = ", ".join(["%s"] * len(fields))
+	frappe.db._cursor.executemany(f"INSERT INTO `tab{table}` ({columns}) VALUES ({placeholders})", rows)
+
+
 class County:
 	"""The institutions, departments, staff and users the data is spread over (made once)."""
 
@@ -481,7 +494,7 @@ class Generator:
 			for table, fields, rows in make(lo, hi):
 				if rows and len(rows[0]) != len(fields):
 					raise SystemExit(f"{table}: {len(rows[0])} values for {len(fields)} fields")
-				frappe.db.bulk_insert(table, fields, rows, chunk_size=5_000)
+				fast_insert(table, fields, rows)
 			# commit per chunk: a million rows in one transaction would swell the undo log, and a
 			# committed chunk is never written again when the run is resumed
 			frappe.db.commit()
