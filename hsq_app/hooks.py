@@ -57,7 +57,7 @@ doc_events = {
 }
 
 # SLA indicators and Pause / Resume / Extension buttons on complaint forms and lists
-app_include_js = ["/assets/hsq_app/js/sla_indicator.js"]
+app_include_js = ["/assets/hsq_app/js/sla_indicator.js", "/assets/hsq_app/js/drill.js"]
 
 # the complaint form's extra panels: its rectification tasks, and the "Audit Trail" button
 doctype_js = {

@@ -231,3 +231,35 @@ def test_public_service_quality_page_on_a_phone(browser, live_server):
 	assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
 	screenshot(page, "public-service-quality-phone")
 	page.context.close()
+
+
+def test_leader_drills_from_the_monthly_summary_to_the_complaints(browser, live_server, web_users, cleanup):
+	"""Every figure of the bureau summary opens the records behind it, within the viewer's rights:
+	hospital a's leader clicks a's "complaints received" and lands on a's list for the month."""
+	from test_complaint_workflow import registered
+
+	w = web_users
+	mine = registered(w)
+	cleanup.append(mine)
+	frappe.db.commit()
+	page = login(browser, live_server, w.a.leader)
+	page.goto("/app/query-report/Monthly Bureau Summary")
+	wait_for_desk(page)
+	page.wait_for_selector(".dt-scrollable .dt-row", state="visible")
+	page.wait_for_load_state("networkidle")
+	screenshot(page, "summary-1-leader")
+	assert page.locator(".dt-scrollable .dt-row").count() == 1  # only the leader's own hospital
+	cell = page.locator(".dt-scrollable .dt-row").first.locator("a.hsq-drill").nth(1)  # received
+	shown = int(cell.inner_text().strip())
+	cell.click()
+	page.wait_for_url("**/app/hsq-complaint?**")
+	wait_for_desk(page)
+	page.wait_for_function("() => cur_list && cur_list.data && !cur_list.list_view_settings_loading")
+	page.wait_for_load_state("networkidle")
+	screenshot(page, "summary-2-drilled-to-complaints")
+	filters = page.evaluate("cur_list.filters.map((f) => [f[1], f[2]])")
+	assert ["institution", "="] in filters and ["received_at", "Between"] in filters
+	count = page.evaluate("frappe.db.count('HSQ Complaint', {filters: cur_list.get_filters_for_args()})")
+	assert count == shown >= 1
+	assert mine in page.evaluate("cur_list.data.map((d) => d.name)")
+	page.context.close()

@@ -95,6 +95,7 @@ def get_rows(filters, group_by):
 		decided = flt(row.met) + flt(row.late) + flt(row.overdue)
 		row.compliance = round(100 * flt(row.met) / decided, 1) if decided else None
 		row.avg_days = round(flt(row.avg_days), 1) if row.avg_days is not None else None
+		row.grp_value = row.grp  # the stored value, for the drill-down to the complaints behind a row
 		if group_by == "Channel" and row.grp:
 			row.grp = _(row.grp)
 	return rows

@@ -34,4 +34,31 @@ frappe.query_reports["Follow Up Satisfaction"] = {
 			},
 		},
 	],
+	formatter(value, row, column, data, default_formatter) {
+		const raw = data ? data[column.fieldname] : null;
+		value = default_formatter(value, row, column, data);
+		const filters = data && data.period && follow_up_satisfaction_drill(column.fieldname, data);
+		return filters ? hsq.drill(value, raw, "HSQ Follow Up", filters) : value;
+	},
 };
+
+// the completed follow-ups behind a month's figure (for a dimension: those that scored it)
+function follow_up_satisfaction_drill(fieldname, data) {
+	const get = (f) => frappe.query_report.get_filter_value(f);
+	const [start, end] = hsq.month_range(`${data.period}-01`);
+	const from = get("from_date") > start ? get("from_date") : start;
+	const to = get("to_date") < end ? get("to_date") : end;
+	const filters = {
+		status: "Completed",
+		completed_at: ["Between", [from, to]],
+		institution: data.institution,
+		department: data.department,
+	};
+	if (fieldname === "responses" || fieldname === "overall") {
+		return { ...filters, overall_satisfaction: [">", 0] };
+	}
+	const dimension = (data._dimensions || {})[fieldname];
+	return dimension
+		? { ...filters, "HSQ Follow Up Score.dimension": dimension, "HSQ Follow Up Score.score": [">", 0] }
+		: null;
+}

@@ -81,6 +81,7 @@ def execute(filters=None):
 			"department": row.department,
 			"responses": row.responses,
 			"overall": round(float(row.overall), 2),
+			"_dimensions": {key: dimension for dimension, key in keys.items()},  # for drill-downs
 		}
 		for dimension, key in keys.items():
 			value = cells.get((row.period, row.institution, row.department, dimension))
