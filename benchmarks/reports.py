@@ -11,6 +11,8 @@ Run inside the bench's sites folder, as the bench user, on a dedicated site:
    score per questionnaire dimension), 10,000 rectification tasks (with measures) and 3,000
    accountability records. Rows are written as multi-row INSERTs in chunks whose names
    are deterministic, so a chunk already present is skipped and an interrupted run resumes.
+   The per-day follow-up figures (hsq_app.follow_up.stats) are then rebuilt from those rows and
+   the rebuild timed: the bulk INSERTs bypass the app, as a restore would.
 2. Timing: each report in ``REPORTS`` that exists on the site is run exactly as the desk runs it,
    ``frappe.desk.query_report.run(name, filters=<json>, ignore_prepared_report=True)``, as a bureau
    admin (all institutions) and as a user of the largest hospital (its quality officer, or its
@@ -95,6 +97,7 @@ REPORTS = [
 	),
 	Case("Accountability Ledger", lambda t: {"year": t.year}, lambda t: {"year": t.year - 1}),
 	Case("Monthly Bureau Summary", lambda t: {"month": _month_start(t)}, None),
+	Case("SLA Overdue Board", lambda t: {}, None),
 ]
 
 
@@ -1147,6 +1150,52 @@ def table(results: list[dict]) -> str:
 	return "\n".join(lines)
 
 
+def made_any(figures: dict) -> bool:
+	return any(part.get("made") for part in figures.get("generation", {}).values())
+
+
+def ensure_stats(force: bool) -> dict:
+	"""The per-day follow-up cells (hsq_app.follow_up.stats): rebuilt from scratch after rows were
+	written behind the app's back (the generator's bulk INSERTs), or when there are none yet."""
+	import frappe
+
+	from hsq_app.follow_up import stats
+
+	if not force and frappe.db.count(stats.DAY_STAT):
+		return {"rebuilt": False}
+	print("rebuilding the per-day follow-up figures", flush=True)
+	started = time.perf_counter()
+	result = stats.rebuild(progress=lambda i, n, inst: print(f"  {i}/{n} {inst}", flush=True))
+	frappe.db.commit()
+	return {"rebuilt": True, "seconds": round(time.perf_counter() - started, 1), **result}
+
+
+def time_cell_refresh(county: County, samples: int = 50) -> dict:
+	"""What keeping the cells costs a save: recomputing the cells of one follow-up (its due day and
+	day of completion at the largest hospital), as HSQFollowUp.on_update does; rolled back."""
+	import frappe
+
+	from hsq_app.follow_up import stats
+
+	names = frappe.get_all(
+		"HSQ Follow Up",
+		filters={"institution": county.largest, "status": "Completed"},
+		pluck="name",
+		order_by="due_date desc",
+		limit=samples,
+	)
+	runs = []
+	for name in names:
+		doc = frappe.get_doc("HSQ Follow Up", name)
+		started = time.perf_counter()
+		stats.follow_up_changed(doc)
+		runs.append((time.perf_counter() - started) * 1000)
+	frappe.db.rollback()
+	result = {"samples": len(runs), "median_ms": round(statistics.median(runs), 1) if runs else None}
+	print(f"cells of one follow-up recomputed: median {result['median_ms']} ms over {len(runs)}", flush=True)
+	return result
+
+
 def counts() -> dict:
 	import frappe
 
@@ -1163,6 +1212,8 @@ def counts() -> dict:
 			"HSQ Rectification Task",
 			"HSQ Rectification Measure",
 			"HSQ Accountability Record",
+			"HSQ Follow Up Day Stat",
+			"HSQ Satisfaction Day Stat",
 		)
 	}
 
@@ -1181,6 +1232,9 @@ def parse_args():
 	parser.add_argument("--report", action="append", help="time only this report (repeatable)")
 	parser.add_argument("--no-generate", action="store_true", help="time the reports on the data as it is")
 	parser.add_argument("--generate-only", action="store_true")
+	parser.add_argument(
+		"--rebuild-stats", action="store_true", help="rebuild (and time) the per-day follow-up figures"
+	)
 	parser.add_argument("--out", default="reports_benchmark.json", help="where to write the JSON figures")
 	return parser.parse_args()
 
@@ -1211,9 +1265,11 @@ def main():
 			print("generating (chunks already present are skipped)", flush=True)
 			figures["generation"] = Generator(county, args, anchor).generate()
 			figures["generation_seconds"] = round(time.perf_counter() - started, 1)
+		figures["stats"] = ensure_stats(force=args.rebuild_stats or made_any(figures))
 		figures["counts"] = counts()
 		print(json.dumps(figures["counts"], ensure_ascii=False), flush=True)
 		if not args.generate_only:
+			figures["follow_up_save_refresh"] = time_cell_refresh(county)
 			figures["environment"] = {
 				"load_average": os.getloadavg(),
 				"innodb_buffer_pool_mb": int(frappe.db.sql("select @@innodb_buffer_pool_size")[0][0])

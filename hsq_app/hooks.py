@@ -71,6 +71,7 @@ scheduler_events = {
 		"hsq_app.rectification.accountability.recompute_current_year",
 		"hsq_app.follow_up.scheduling.mark_overdue",
 		"hsq_app.follow_up.monthly_report.flag_late_reports",
+		"hsq_app.follow_up.stats.rebuild_recent",
 	],
 	"cron": {
 		# SLA clocks: Warning / Breached and escalation up the chain

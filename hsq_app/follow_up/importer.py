@@ -21,6 +21,7 @@ from frappe.model.naming import parse_naming_series
 from frappe.query_builder import DocType
 from frappe.utils import cint, getdate, now_datetime, today
 
+from hsq_app.follow_up import stats
 from hsq_app.follow_up.scheduling import Assigner, FollowUpSettings, plan_stages, working_day_checker
 from hsq_app.permissions import visible_institutions
 
@@ -520,6 +521,8 @@ def store(
 		follow_up_values,
 		chunk_size=CHUNK,
 	)
+	# the per-day figures the coverage reports add up (institution, due date of each row)
+	stats.follow_ups_inserted([(v[11], v[15]) for v in follow_up_values])
 	return len(follow_up_values)
 
 

@@ -16,6 +16,7 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import Avg, Count, Sum
 from frappe.utils import add_months, cint, get_last_day, getdate, now_datetime, today
 
+from hsq_app.follow_up import stats
 from hsq_app.roles import BUREAU_ADMIN, BUREAU_INSPECTOR, INSTITUTION_LEADER, QUALITY_OFFICER
 
 REPORT = "HSQ Follow Up Monthly Report"
@@ -54,7 +55,8 @@ def compute_figures(institutions: list[str], month) -> dict[str, dict]:
 
 def figures_between(institutions: list[str], start: date, end: date) -> dict[str, dict]:
 	"""{institution: figures and dimension rows} for follow-ups due (discharges made) from start to
-	end inclusive: three grouped queries whatever the number of institutions and rows."""
+	end inclusive: three grouped queries whatever the number of institutions and rows — the
+	follow-up figures are sums of the per-day cells of hsq_app.follow_up.stats."""
 	empty = {f: 0 for f in FIGURES}
 	result = {i: {**empty, "dimension_scores": []} for i in institutions}
 	if not institutions:
@@ -70,55 +72,51 @@ def figures_between(institutions: list[str], start: date, end: date) -> dict[str
 	):
 		result[row.institution]["discharged"] = row.n
 
-	fu = DocType("HSQ Follow Up")
-
-	def count_when(condition):
-		return Sum(Case().when(condition, 1).else_(0))
-
-	completed = fu.status == "Completed"
+	day = DocType(stats.DAY_STAT)
+	counted = ("planned", "completed", "unreachable", "refused", "not_done", "issues_found")
 	for row in (
-		frappe.qb.from_(fu)
+		frappe.qb.from_(day)
 		.select(
-			fu.institution,
-			Count("*").as_("planned"),
-			count_when(completed).as_("completed"),
-			count_when(fu.status == "Unreachable").as_("unreachable"),
-			count_when(fu.status == "Refused").as_("refused"),
-			count_when(fu.status.isin(("Pending", "Overdue"))).as_("not_done"),
-			Avg(Case().when(completed & (fu.overall_satisfaction > 0), fu.overall_satisfaction)).as_("avg"),
-			count_when(fu.issue_found.notnull() & (fu.issue_found != "")).as_("issues_found"),
-			count_when(fu.complaint.notnull() & (fu.complaint != "")).as_("complaints_raised"),
+			day.institution,
+			*(Sum(day[f]).as_(f) for f in counted),
+			Sum(day.complaints_raised).as_("complaints_raised"),
+			Sum(day.rated).as_("rated"),
+			Sum(day.rating_sum).as_("rating_sum"),
 		)
-		.where(fu.institution.isin(institutions) & fu.due_date.between(start, end))
-		.groupby(fu.institution)
+		.where(day.institution.isin(institutions) & day.due_date.between(start, end))
+		.groupby(day.institution)
 		.run(as_dict=True)
 	):
 		figures = result[row.institution]
-		for field in ("planned", "completed", "unreachable", "refused", "not_done", "issues_found"):
+		for field in counted:
 			figures[field] = int(row[field] or 0)
 		figures["complaints_raised"] = int(row.complaints_raised or 0)
-		figures["avg_satisfaction"] = round(float(row.avg or 0), 2)
+		rated = int(row.rated or 0)
+		figures["avg_satisfaction"] = round(float(row.rating_sum or 0) / rated, 2) if rated else 0
 		figures["coverage_percent"] = (
-			round(100.0 * figures["completed"] / row.planned, 2) if row.planned else 0
+			round(100.0 * figures["completed"] / figures["planned"], 2) if figures["planned"] else 0
 		)
 
-	score = DocType("HSQ Follow Up Score")
+	score = DocType(stats.SCORE_STAT)
 	for row in (
-		frappe.qb.from_(fu)
-		.join(score)
-		.on((score.parent == fu.name) & (score.parenttype == "HSQ Follow Up"))
-		.select(fu.institution, score.dimension, Avg(score.score).as_("avg"), Count("*").as_("n"))
-		.where(
-			fu.institution.isin(institutions)
-			& fu.due_date.between(start, end)
-			& completed
-			& (score.score > 0)
+		frappe.qb.from_(score)
+		.select(
+			score.institution,
+			score.dimension,
+			Sum(score.score_sum).as_("total"),
+			Sum(score.responses).as_("n"),
 		)
-		.groupby(fu.institution, score.dimension)
+		.where(
+			(score.basis == stats.DUE) & score.day.between(start, end) & score.institution.isin(institutions)
+		)
+		.groupby(score.institution, score.dimension)
 		.run(as_dict=True)
 	):
+		n = int(row.n or 0)
+		if not n:
+			continue
 		result[row.institution]["dimension_scores"].append(
-			{"dimension": row.dimension, "avg_score": round(float(row.avg), 2), "responses": row.n}
+			{"dimension": row.dimension, "avg_score": round(float(row.total) / n, 2), "responses": n}
 		)
 	order = dimension_order()
 	for figures in result.values():

@@ -57,6 +57,8 @@ class HSQDischargeRecord(Document):
 
 
 def on_doctype_update():
+	# the coverage and monthly reports count discharges per institution over a range of days
+	frappe.db.add_index("HSQ Discharge Record", ["discharge_date", "institution"])
 	# one discharge per institution, medical record number and day: imports rely on it as their last guard
 	frappe.db.add_unique(
 		"HSQ Discharge Record",

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, today
 
+from hsq_app.follow_up import stats
 from hsq_app.follow_up.importer import active_templates
 from hsq_app.follow_up.scheduling import OPEN_STATUSES
 
@@ -43,6 +44,10 @@ class HSQFollowUp(Document):
 			self.status = "Overdue" if getdate(self.due_date) < getdate(today()) else "Pending"
 		elif not self.attempts:
 			self.attempts = 1  # an outcome means at least one call was made
+
+	def on_update(self):
+		# the per-day figures this follow-up was and is counted in (insert and every save)
+		stats.follow_up_changed(self, self.get_doc_before_save())
 
 	def on_trash(self):
 		frappe.throw(_("Follow-ups are never deleted"))

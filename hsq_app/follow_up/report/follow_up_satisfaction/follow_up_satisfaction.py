@@ -8,9 +8,10 @@ from collections import defaultdict
 import frappe
 from frappe import _
 from frappe.query_builder import CustomFunction, DocType
-from frappe.query_builder.functions import Avg, Count
+from frappe.query_builder.functions import Sum
 from frappe.utils import add_months, get_first_day, get_last_day, getdate, today
 
+from hsq_app.follow_up import stats
 from hsq_app.follow_up.monthly_report import dimension_order
 from hsq_app.permissions import visible_institutions
 
@@ -21,54 +22,51 @@ def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	start = getdate(filters.from_date or get_first_day(add_months(today(), -5)))
 	end = getdate(filters.to_date or get_last_day(today()))
-	fu = DocType("HSQ Follow Up")
-	score = DocType("HSQ Follow Up Score")
-	period = DateFormat(fu.completed_at, "%Y-%m")
-	condition = (
-		(fu.status == "Completed")
-		& (fu.completed_at >= start)
-		& (fu.completed_at < getdate(frappe.utils.add_days(end, 1)))
-	)
+	if start > end:
+		frappe.throw(_("From Date must be before To Date"))
+	# sums of the per-day cells kept by hsq_app.follow_up.stats (by day of completion)
+	st = DocType(stats.SCORE_STAT)
+	period = DateFormat(st.day, "%Y-%m")
+	condition = (st.basis == stats.COMPLETED) & st.day.between(start, end)
 	allowed = visible_institutions()
 	if allowed is not None:
-		condition &= fu.institution.isin(allowed or [""])
+		condition &= st.institution.isin(allowed or [""])
 	if filters.institution:
-		condition &= fu.institution == filters.institution
+		condition &= st.institution == filters.institution
 	if filters.department:
-		condition &= fu.department == filters.department
-
-	overall = (
-		frappe.qb.from_(fu)
+		condition &= st.department == filters.department
+	cells = (
+		frappe.qb.from_(st)
 		.select(
 			period.as_("period"),
-			fu.institution,
-			fu.department,
-			Count("*").as_("responses"),
-			Avg(fu.overall_satisfaction).as_("overall"),
+			st.institution,
+			st.department,
+			st.dimension,
+			Sum(st.responses).as_("n"),
+			Sum(st.score_sum).as_("total"),
 		)
-		.where(condition & (fu.overall_satisfaction > 0))
-		.groupby(period, fu.institution, fu.department)
+		.where(condition)
+		.groupby(period, st.institution, st.department, st.dimension)
 		.orderby(period)
-		.orderby(fu.institution)
-		.orderby(fu.department)
+		.orderby(st.institution)
+		.orderby(st.department)
 		.run(as_dict=True)
 	)
-	by_dimension = (
-		frappe.qb.from_(fu)
-		.join(score)
-		.on((score.parent == fu.name) & (score.parenttype == "HSQ Follow Up"))
-		.select(
-			period.as_("period"),
-			fu.institution,
-			fu.department,
-			score.dimension,
-			Avg(score.score).as_("avg"),
-			Count("*").as_("n"),
+	for cell in cells:
+		cell.n = int(cell.n or 0)
+		cell.avg = float(cell.total) / cell.n if cell.n else None
+	overall = [
+		frappe._dict(
+			period=c.period,
+			institution=c.institution,
+			department=c.department,
+			responses=c.n,
+			overall=c.avg,
 		)
-		.where(condition & (score.score > 0))
-		.groupby(period, fu.institution, fu.department, score.dimension)
-		.run(as_dict=True)
-	)
+		for c in cells
+		if c.dimension == stats.OVERALL and c.n
+	]
+	by_dimension = [c for c in cells if c.dimension != stats.OVERALL and c.n]
 	order = dimension_order()
 	dimensions = sorted({r.dimension for r in by_dimension}, key=lambda d: (order.get(d, len(order)), d))
 	keys = {d: f"dim_{i}" for i, d in enumerate(dimensions)}

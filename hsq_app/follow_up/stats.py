@@ -1,0 +1,221 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+"""Follow-up figures kept per day, so that reports over a county's year answer at once.
+
+A county makes about a million follow-ups a year, each scored on five or six dimensions: adding
+those up at report time means joining millions of score rows (10-30 s at 1 million follow-ups,
+benchmarks/README.md). Like ERPNext's Bin for stock, two small tables hold the sums instead:
+
+- ``HSQ Follow Up Day Stat``: per due date, institution and department — planned, completed,
+  unreachable, refused, not yet done (Pending or Overdue), rated and the sum of overall
+  satisfaction, issues found, complaints raised;
+- ``HSQ Satisfaction Day Stat``: per day, institution, department and questionnaire dimension —
+  responses and the sum of scores (score > 0, completed follow-ups), once by due date (coverage,
+  monthly reports) and once by the day of completion (the satisfaction report); dimension ``""``
+  holds the overall satisfaction by day of completion.
+
+A cell is never adjusted by increments: it is recomputed from the follow-ups it sums (a day of an
+institution is a few dozen rows), in the transaction that changed them. Every writer of follow-ups
+calls in: the form (``HSQFollowUp.on_update``), the discharge import, turning a call into a
+complaint. Marking follow-ups Overdue changes no figure (Pending and Overdue are both "not yet
+done"). ``rebuild()`` recomputes any range from scratch — after a restore or a bulk load — and the
+daily job re-adds the last two months as a safety net.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe.utils import add_days, getdate, now_datetime, today
+
+FOLLOW_UP = "HSQ Follow Up"
+DAY_STAT = "HSQ Follow Up Day Stat"
+SCORE_STAT = "HSQ Satisfaction Day Stat"
+DUE, COMPLETED = "Due", "Completed"
+OVERALL = ""  # the dimension under which the overall satisfaction is kept
+RECENT_DAYS = 62
+
+
+def _standard(user: str = "Administrator") -> dict:
+	now = now_datetime()
+	return {"now": now, "user": user}
+
+
+def refresh_due(institution: str, start: date | str, end: date | str) -> None:
+	"""Recompute the due-date cells of an institution from start to end (inclusive)."""
+	values = {"institution": institution, "start": getdate(start), "end": getdate(end), **_standard()}
+	# raw SQL throughout: set-based DELETE + INSERT … SELECT … GROUP BY have no frappe.qb form
+	frappe.db.sql(
+		f"DELETE FROM `tab{DAY_STAT}` WHERE institution = %(institution)s"
+		" AND due_date BETWEEN %(start)s AND %(end)s",
+		values,
+	)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{DAY_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			due_date, institution, department, planned, completed, unreachable, refused, not_done,
+			rated, rating_sum, issues_found, complaints_raised)
+		SELECT MD5(CONCAT_WS('|', fu.due_date, fu.institution, IFNULL(fu.department, ''))),
+			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+			fu.due_date, fu.institution, NULLIF(IFNULL(fu.department, ''), ''),
+			COUNT(*),
+			SUM(fu.status = 'Completed'),
+			SUM(fu.status = 'Unreachable'),
+			SUM(fu.status = 'Refused'),
+			SUM(fu.status IN ('Pending', 'Overdue')),
+			SUM(fu.status = 'Completed' AND fu.overall_satisfaction > 0),
+			SUM(CASE WHEN fu.status = 'Completed' AND fu.overall_satisfaction > 0
+				THEN fu.overall_satisfaction ELSE 0 END),
+			SUM(IFNULL(fu.issue_found, '') != ''),
+			SUM(IFNULL(fu.complaint, '') != '')
+		FROM `tab{FOLLOW_UP}` fu
+		WHERE fu.institution = %(institution)s AND fu.due_date BETWEEN %(start)s AND %(end)s
+		GROUP BY fu.due_date, IFNULL(fu.department, '')
+		""",
+		values,
+	)
+	frappe.db.sql(
+		f"DELETE FROM `tab{SCORE_STAT}` WHERE institution = %(institution)s AND basis = 'Due'"
+		" AND day BETWEEN %(start)s AND %(end)s",
+		values,
+	)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{SCORE_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			basis, day, institution, department, dimension, responses, score_sum)
+		SELECT MD5(CONCAT_WS('|', 'Due', fu.due_date, fu.institution, IFNULL(fu.department, ''),
+				s.dimension)),
+			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+			'Due', fu.due_date, fu.institution, NULLIF(IFNULL(fu.department, ''), ''), s.dimension,
+			COUNT(*), SUM(s.score)
+		FROM `tab{FOLLOW_UP}` fu
+		JOIN `tabHSQ Follow Up Score` s ON s.parent = fu.name AND s.parenttype = '{FOLLOW_UP}'
+		WHERE fu.institution = %(institution)s AND fu.due_date BETWEEN %(start)s AND %(end)s
+			AND fu.status = 'Completed' AND s.score > 0
+		GROUP BY fu.due_date, IFNULL(fu.department, ''), s.dimension
+		""",
+		values,
+	)
+
+
+def refresh_completed(institution: str, start: date | str, end: date | str) -> None:
+	"""Recompute the by-completion cells of an institution for the days start to end (inclusive)."""
+	values = {
+		"institution": institution,
+		"start": getdate(start),
+		"end": getdate(end),
+		"until": add_days(getdate(end), 1),
+		**_standard(),
+	}
+	frappe.db.sql(
+		f"DELETE FROM `tab{SCORE_STAT}` WHERE institution = %(institution)s AND basis = 'Completed'"
+		" AND day BETWEEN %(start)s AND %(end)s",
+		values,
+	)
+	completed = (
+		"fu.institution = %(institution)s AND fu.status = 'Completed'"
+		" AND fu.completed_at >= %(start)s AND fu.completed_at < %(until)s"
+	)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{SCORE_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			basis, day, institution, department, dimension, responses, score_sum)
+		SELECT MD5(CONCAT_WS('|', 'Completed', DATE(fu.completed_at), fu.institution,
+				IFNULL(fu.department, ''), s.dimension)),
+			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+			'Completed', DATE(fu.completed_at), fu.institution, NULLIF(IFNULL(fu.department, ''), ''),
+			s.dimension,
+			COUNT(*), SUM(s.score)
+		FROM `tab{FOLLOW_UP}` fu
+		JOIN `tabHSQ Follow Up Score` s ON s.parent = fu.name AND s.parenttype = '{FOLLOW_UP}'
+		WHERE {completed} AND s.score > 0
+		GROUP BY DATE(fu.completed_at), IFNULL(fu.department, ''), s.dimension
+		""",
+		values,
+	)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{SCORE_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			basis, day, institution, department, dimension, responses, score_sum)
+		SELECT MD5(CONCAT_WS('|', 'Completed', DATE(fu.completed_at), fu.institution,
+				IFNULL(fu.department, ''), '')),
+			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+			'Completed', DATE(fu.completed_at), fu.institution, NULLIF(IFNULL(fu.department, ''), ''), '',
+			COUNT(*), SUM(fu.overall_satisfaction)
+		FROM `tab{FOLLOW_UP}` fu
+		WHERE {completed} AND fu.overall_satisfaction > 0
+		GROUP BY DATE(fu.completed_at), IFNULL(fu.department, '')
+		""",
+		values,
+	)
+
+
+def follow_up_changed(doc, before=None) -> None:
+	"""Recompute the cells a follow-up was and is counted in (called in the saving transaction)."""
+	due, done = set(), set()
+	for version in (before, doc):
+		if version is None or not version.get("institution"):
+			continue
+		if version.get("due_date"):
+			due.add((version.institution, getdate(version.due_date)))
+		if version.get("completed_at"):
+			done.add((version.institution, getdate(version.completed_at)))
+	for institution, day in due:
+		refresh_due(institution, day, day)
+	for institution, day in done:
+		refresh_completed(institution, day, day)
+
+
+def follow_ups_inserted(rows: list[tuple[str, date | str]]) -> None:
+	"""After a bulk insert: (institution, due date) of the rows stored; one range per institution."""
+	ranges: dict[str, list[date]] = {}
+	for institution, due_date in rows:
+		d = getdate(due_date)
+		span = ranges.setdefault(institution, [d, d])
+		span[0], span[1] = min(span[0], d), max(span[1], d)
+	for institution, (start, end) in ranges.items():
+		refresh_due(institution, start, end)
+
+
+def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:
+	"""Recompute every cell from start to end (default: all the follow-ups there are), one
+	institution at a time. Returns the number of cells written."""
+	bounds = frappe.db.sql(
+		f"SELECT MIN(due_date), MAX(due_date), MIN(DATE(completed_at)), MAX(DATE(completed_at))"
+		f" FROM `tab{FOLLOW_UP}`"
+	)[0]
+	institutions = frappe.db.sql_list(f"SELECT DISTINCT institution FROM `tab{FOLLOW_UP}`")
+	institutions += frappe.db.sql_list(
+		f"SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{SCORE_STAT}`"
+	)
+	institutions = sorted(set(filter(None, institutions)))
+	due_start = getdate(start) if start else bounds[0]
+	due_end = getdate(end) if end else bounds[1]
+	done_start = getdate(start) if start else bounds[2]
+	done_end = getdate(end) if end else bounds[3]
+	for i, institution in enumerate(institutions):
+		if due_start and due_end:
+			refresh_due(institution, due_start, due_end)
+		if done_start and done_end:
+			refresh_completed(institution, done_start, done_end)
+		if progress:
+			progress(i + 1, len(institutions), institution)
+	if not start and not end:
+		# nothing is left of institutions without follow-ups any more
+		for table in (DAY_STAT, SCORE_STAT):
+			frappe.db.sql(
+				f"DELETE FROM `tab{table}` WHERE institution NOT IN"
+				f" (SELECT DISTINCT institution FROM `tab{FOLLOW_UP}` WHERE institution IS NOT NULL)"
+			)
+	return {
+		"institutions": len(institutions),
+		"day_cells": frappe.db.count(DAY_STAT),
+		"score_cells": frappe.db.count(SCORE_STAT),
+	}
+
+
+def rebuild_recent() -> None:
+	"""Daily safety net: the last two months recomputed (a few seconds at a county's volume)."""
+	rebuild(add_days(today(), -RECENT_DAYS), today())
