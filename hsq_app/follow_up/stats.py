@@ -35,6 +35,7 @@ SCORE_STAT = "HSQ Satisfaction Day Stat"
 DUE, COMPLETED = "Due", "Completed"
 OVERALL = ""  # the dimension under which the overall satisfaction is kept
 RECENT_DAYS = 62
+ALL = object()  # refresh every department's cells
 
 
 def _standard(user: str = "Administrator") -> dict:
@@ -42,13 +43,22 @@ def _standard(user: str = "Administrator") -> dict:
 	return {"now": now, "user": user}
 
 
-def refresh_due(institution: str, start: date | str, end: date | str) -> None:
-	"""Recompute the due-date cells of an institution from start to end (inclusive)."""
-	values = {"institution": institution, "start": getdate(start), "end": getdate(end), **_standard()}
+def refresh_due(institution: str, start: date | str, end: date | str, department: str | None = ALL) -> None:
+	"""Recompute the due-date cells of an institution from start to end (inclusive): of one
+	department (None: the follow-ups without one) or, by default, of all."""
+	values = {
+		"institution": institution,
+		"start": getdate(start),
+		"end": getdate(end),
+		"department": department or "",
+		**_standard(),
+	}
+	only = "" if department is ALL else " AND IFNULL(department, '') = %(department)s"
+	fu_only = "" if department is ALL else " AND IFNULL(fu.department, '') = %(department)s"
 	# raw SQL throughout: set-based DELETE + INSERT … SELECT … GROUP BY have no frappe.qb form
 	frappe.db.sql(
 		f"DELETE FROM `tab{DAY_STAT}` WHERE institution = %(institution)s"
-		" AND due_date BETWEEN %(start)s AND %(end)s",
+		f" AND due_date BETWEEN %(start)s AND %(end)s{only}",
 		values,
 	)
 	frappe.db.sql(
@@ -70,14 +80,14 @@ def refresh_due(institution: str, start: date | str, end: date | str) -> None:
 			SUM(IFNULL(fu.issue_found, '') != ''),
 			SUM(IFNULL(fu.complaint, '') != '')
 		FROM `tab{FOLLOW_UP}` fu
-		WHERE fu.institution = %(institution)s AND fu.due_date BETWEEN %(start)s AND %(end)s
+		WHERE fu.institution = %(institution)s AND fu.due_date BETWEEN %(start)s AND %(end)s{fu_only}
 		GROUP BY fu.due_date, IFNULL(fu.department, '')
 		""",
 		values,
 	)
 	frappe.db.sql(
 		f"DELETE FROM `tab{SCORE_STAT}` WHERE institution = %(institution)s AND basis = 'Due'"
-		" AND day BETWEEN %(start)s AND %(end)s",
+		f" AND day BETWEEN %(start)s AND %(end)s{only}",
 		values,
 	)
 	frappe.db.sql(
@@ -91,7 +101,7 @@ def refresh_due(institution: str, start: date | str, end: date | str) -> None:
 			COUNT(*), SUM(s.score)
 		FROM `tab{FOLLOW_UP}` fu
 		JOIN `tabHSQ Follow Up Score` s ON s.parent = fu.name AND s.parenttype = '{FOLLOW_UP}'
-		WHERE fu.institution = %(institution)s AND fu.due_date BETWEEN %(start)s AND %(end)s
+		WHERE fu.institution = %(institution)s AND fu.due_date BETWEEN %(start)s AND %(end)s{fu_only}
 			AND fu.status = 'Completed' AND s.score > 0
 		GROUP BY fu.due_date, IFNULL(fu.department, ''), s.dimension
 		""",
@@ -99,24 +109,31 @@ def refresh_due(institution: str, start: date | str, end: date | str) -> None:
 	)
 
 
-def refresh_completed(institution: str, start: date | str, end: date | str) -> None:
-	"""Recompute the by-completion cells of an institution for the days start to end (inclusive)."""
+def refresh_completed(
+	institution: str, start: date | str, end: date | str, department: str | None = ALL
+) -> None:
+	"""Recompute the by-completion cells of an institution for the days start to end (inclusive):
+	of one department (None: the follow-ups without one) or, by default, of all."""
 	values = {
 		"institution": institution,
 		"start": getdate(start),
 		"end": getdate(end),
 		"until": add_days(getdate(end), 1),
+		"department": department or "",
 		**_standard(),
 	}
+	only = "" if department is ALL else " AND IFNULL(department, '') = %(department)s"
 	frappe.db.sql(
 		f"DELETE FROM `tab{SCORE_STAT}` WHERE institution = %(institution)s AND basis = 'Completed'"
-		" AND day BETWEEN %(start)s AND %(end)s",
+		f" AND day BETWEEN %(start)s AND %(end)s{only}",
 		values,
 	)
 	completed = (
 		"fu.institution = %(institution)s AND fu.status = 'Completed'"
 		" AND fu.completed_at >= %(start)s AND fu.completed_at < %(until)s"
 	)
+	if department is not ALL:
+		completed += " AND IFNULL(fu.department, '') = %(department)s"
 	frappe.db.sql(
 		f"""
 		INSERT INTO `tab{SCORE_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
@@ -152,19 +169,21 @@ def refresh_completed(institution: str, start: date | str, end: date | str) -> N
 
 
 def follow_up_changed(doc, before=None) -> None:
-	"""Recompute the cells a follow-up was and is counted in (called in the saving transaction)."""
+	"""Recompute the cells a follow-up was and is counted in (called in the saving transaction):
+	its department's cells of its due day and of its day of completion."""
 	due, done = set(), set()
 	for version in (before, doc):
 		if version is None or not version.get("institution"):
 			continue
+		key = (version.institution, version.get("department") or None)
 		if version.get("due_date"):
-			due.add((version.institution, getdate(version.due_date)))
+			due.add((*key, getdate(version.due_date)))
 		if version.get("completed_at"):
-			done.add((version.institution, getdate(version.completed_at)))
-	for institution, day in due:
-		refresh_due(institution, day, day)
-	for institution, day in done:
-		refresh_completed(institution, day, day)
+			done.add((*key, getdate(version.completed_at)))
+	for institution, department, day in due:
+		refresh_due(institution, day, day, department)
+	for institution, department, day in done:
+		refresh_completed(institution, day, day, department)
 
 
 def follow_ups_inserted(rows: list[tuple[str, date | str]]) -> None:
