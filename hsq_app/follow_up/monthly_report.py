@@ -12,8 +12,8 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.query_builder import Case, DocType
-from frappe.query_builder.functions import Avg, Count, Sum
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, cint, get_last_day, getdate, now_datetime, today
 
 from hsq_app.follow_up import stats

@@ -10,9 +10,10 @@ limited to the institutions the viewer may see (hsq_app.permissions.visible_inst
 import frappe
 from frappe import _
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Avg, Count, Sum
+from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, get_first_day, get_last_day, getdate
 
+from hsq_app.follow_up import stats
 from hsq_app.permissions import visible_institutions
 
 
@@ -85,23 +86,26 @@ def figures(month, institutions: list[str]) -> dict:
 			round(100.0 * (r.on_time or 0) / r.resolved, 1) if r.resolved else None
 		)
 
-	f = frappe.qb.DocType("HSQ Follow Up")
+	# follow-ups due in the month: sums of the per-day cells (hsq_app.follow_up.stats)
+	d = frappe.qb.DocType(stats.DAY_STAT)
 	follow = (
-		frappe.qb.from_(f)
+		frappe.qb.from_(d)
 		.select(
-			f.institution,
-			Count("*").as_("planned"),
-			Sum(Case().when(f.status == "Completed", 1).else_(0)).as_("completed"),
-			Avg(Case().when(f.overall_satisfaction > 0, f.overall_satisfaction)).as_("satisfaction"),
+			d.institution,
+			Sum(d.planned).as_("planned"),
+			Sum(d.completed).as_("completed"),
+			Sum(d.rated).as_("rated"),
+			Sum(d.rating_sum).as_("rating_sum"),
 		)
-		.where(f.institution.isin(institutions) & (f.due_date >= start) & (f.due_date <= end))
-		.groupby(f.institution)
+		.where(d.institution.isin(institutions) & (d.due_date >= start) & (d.due_date <= end))
+		.groupby(d.institution)
 	).run(as_dict=True)
 	for r in follow:
+		planned, rated = int(r.planned or 0), int(r.rated or 0)
 		out[r.institution].update(
-			planned=r.planned,
-			coverage=round(100.0 * (r.completed or 0) / r.planned, 1) if r.planned else None,
-			satisfaction=round(flt(r.satisfaction), 2) if r.satisfaction else None,
+			planned=planned,
+			coverage=round(100.0 * int(r.completed or 0) / planned, 1) if planned else None,
+			satisfaction=round(float(r.rating_sum) / rated, 2) if rated else None,
 		)
 
 	t = frappe.qb.DocType("HSQ Rectification Task")
