@@ -58,6 +58,17 @@ def wait_for_workspace(page):
 	page.wait_for_selector(".codex-editor", state="visible")
 	page.wait_for_function("() => !document.querySelector('.workspace-skeleton')")
 	page.wait_for_load_state("networkidle")
+	# the blocks are drawn, then every number card and chart has its figures (not "Loading...")
+	page.wait_for_selector(".codex-editor .ce-block")
+	page.wait_for_timeout(1000)
+	page.wait_for_function(
+		"""() => {
+			const loading = __("Loading...");
+			const busy = [...document.querySelectorAll(".number-card-loading, .chart-loading-state")]
+				.filter((e) => e.offsetParent !== null && e.textContent.includes(loading));
+			return busy.length === 0;
+		}"""
+	)
 	page.wait_for_timeout(500)  # number cards fade in
 
 
