@@ -17,7 +17,8 @@ Run inside the bench's sites folder, as the bench user, on a dedicated site:
    ``frappe.desk.query_report.run(name, filters=<json>, ignore_prepared_report=True)``, as a bureau
    admin (all institutions) and as a user of the largest hospital (its quality officer, or its
    leader where the report is not open to quality officers), with the filters the desk opens with
-   and with a one-year range; each 3 times, the median reported against the 2 s goal.
+   and with a one-year range; each 3 times, the median reported against the 2 s goal. Then the
+   workspaces' charts and number cards, as the desk fetches them.
 
 Prints a table and writes the figures as JSON (``--out``).
 """
@@ -1133,6 +1134,58 @@ def time_reports(county: County, repeat: int, today: date, only: list[str] | Non
 	return results
 
 
+def time_widgets(county: County, repeat: int) -> list[dict]:
+	"""The workspaces' charts and number cards as the desk fetches them (a chart of type Report runs
+	its report), as the bureau admin and the largest hospital's quality officer; median of repeat."""
+	import frappe
+	from frappe.desk.doctype.dashboard_chart.dashboard_chart import get as chart_data
+	from frappe.desk.doctype.number_card.number_card import get_result
+	from frappe.desk.query_report import run
+
+	modules = ["Complaints", "Follow Up", "Rectification", "HSQ Setup"]
+	charts = frappe.get_all(
+		"Dashboard Chart", filters={"module": ("in", modules)}, pluck="name", order_by="name"
+	)
+	cards = frappe.get_all(
+		"Number Card",
+		filters={"module": ("in", modules), "type": "Document Type"},
+		pluck="name",
+		order_by="name",
+	)
+	results = []
+	for label, user in (("bureau admin", county.admin), ("quality officer", county.officer)):
+		for kind, names in (("chart", charts), ("number card", cards)):
+			for name in names:
+				doc = frappe.get_doc("Dashboard Chart" if kind == "chart" else "Number Card", name)
+				frappe.set_user(user)
+				frappe.local.hsq_active_staff = {}
+				runs = []
+				try:
+					for _n in range(repeat):
+						started = time.perf_counter()
+						if kind == "number card":
+							get_result(doc.as_dict(), doc.filters_json or "[]")
+						elif doc.chart_type == "Report":
+							run(
+								doc.report_name, filters=doc.filters_json or "{}", ignore_prepared_report=True
+							)
+						else:
+							chart_data(chart_name=name, refresh=1)
+						runs.append(round(time.perf_counter() - started, 3))
+				except frappe.PermissionError:
+					runs = None  # not on this user's desk
+				frappe.db.rollback()
+				frappe.set_user("Administrator")
+				if runs is None:
+					continue
+				median = statistics.median(runs)
+				results.append(
+					{"widget": name, "kind": kind, "as": label, "runs": runs, "median": round(median, 3)}
+				)
+				print(f"{kind:<12} {name:<36} {label:<16} median {median:5.2f} s  {runs}", flush=True)
+	return results
+
+
 def table(results: list[dict]) -> str:
 	lines = [
 		"| report | as | filters | rows | median (s) | runs (s) | < 2 s |",
@@ -1277,6 +1330,8 @@ def main():
 				"mariadb": frappe.db.sql("select version()")[0][0],
 			}
 			figures["results"] = time_reports(county, args.repeat, now.date(), args.report)
+			if not args.report:
+				figures["widgets"] = time_widgets(county, args.repeat)
 			print()
 			print(table(figures["results"]))
 			over = [r for r in figures["results"] if not r.get("skipped") and not r["under_goal"]]
