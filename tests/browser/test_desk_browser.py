@@ -263,3 +263,135 @@ def test_leader_drills_from_the_monthly_summary_to_the_complaints(browser, live_
 	assert count == shown >= 1
 	assert mine in page.evaluate("cur_list.data.map((d) => d.name)")
 	page.context.close()
+
+
+# what the list does with a drill-down link's query (frappe.route_options -> filters), then counts
+COUNT_BEHIND_LINKS = """async () => {
+	const out = [];
+	for (const a of document.querySelectorAll(".dt-scrollable a.hsq-drill")) {
+		const url = new URL(a.href);
+		const slug = url.pathname.split("/")[2];
+		const filters = [];
+		for (const [field, text] of url.searchParams) {
+			const value = text.startsWith("[") && text.endsWith("]") ? JSON.parse(text) : text;
+			const [dt, fieldname] = field.includes(".") ? field.split(".") : [null, field];
+			filters.push(Array.isArray(value) ? [dt, fieldname, value[0], value[1]] : [dt, fieldname, "=", value]);
+		}
+		const cell = a.closest(".dt-cell");
+		out.push({slug, filters, shown: a.innerText.trim(), col: cell.dataset.colIndex, row: cell.dataset.rowIndex});
+	}
+	return out;
+}"""
+
+
+SLUGS = {
+	"hsq-complaint": "HSQ Complaint",
+	"hsq-follow-up": "HSQ Follow Up",
+	"hsq-discharge-record": "HSQ Discharge Record",
+}
+
+
+def _check_drill_links(page, report: str, fields: list[str]) -> set[str]:
+	"""Open the report; for each linked figure in `fields`, count what its link opens (as the list
+	would filter it, with the viewer's permissions) and compare. Returns the fields checked."""
+	page.goto(f"/app/query-report/{report}")
+	wait_for_desk(page)
+	page.wait_for_selector(".dt-scrollable .dt-row", state="visible")
+	page.wait_for_load_state("networkidle")
+	links = page.evaluate(COUNT_BEHIND_LINKS)
+	fieldnames = page.evaluate("frappe.query_report.columns.map((c) => c.fieldname)")
+	checked = set()
+	for link in links:
+		field = fieldnames[int(link["col"]) - 1]  # the datatable's first column is the row number
+		shown = link["shown"].replace(",", "")
+		if field not in fields or not shown.replace(".", "").isdigit():
+			continue
+		doctype = SLUGS[link["slug"]]
+		count = page.evaluate(
+			"([doctype, filters]) => frappe.xcall('frappe.client.get_count', {doctype, filters})",
+			[doctype, [[f[0] or doctype, *f[1:]] for f in link["filters"]]],
+		)
+		if "." in shown:  # an average or a rate: its records exist
+			assert count > 0, (field, link)
+		else:
+			assert count == int(shown), (field, link)
+		checked.add(field)
+	screenshot(page, f"drill-{frappe.scrub(report)}")
+	return checked
+
+
+@pytest.mark.parametrize(
+	"report, user_key, fields",
+	[
+		("SLA Compliance", "bureau_admin", ["total", "met", "late", "overdue", "open_on_time", "escalated"]),
+		("Monthly Bureau Summary", "leader", ["received", "closed", "upheld", "escalated"]),
+	],
+)
+def test_every_figure_counts_the_records_it_opens(
+	browser, live_server, web_users, cleanup, report, user_key, fields
+):
+	"""Each figure's link opens a list with exactly that many records, for the viewer."""
+	from test_complaint_workflow import registered
+
+	w = web_users
+	closed = in_state(w, wf.RESOLVED)
+	act(w.a.officer, closed, "Close", complainant_feedback="Satisfied")
+	cleanup += [closed, registered(w), in_state(w, wf.IN_PROGRESS)]
+	frappe.db.commit()
+	user = w.bureau_admin if user_key == "bureau_admin" else w.a[user_key]
+	page = login(browser, live_server, user)
+	checked = _check_drill_links(page, report, fields)
+	assert checked >= set(fields[:2])
+	page.context.close()
+
+
+@pytest.fixture
+def follow_ups_today(web_users):
+	"""Three patients of hospital a discharged today, their first calls made (committed; removed
+	afterwards, and the per-day cells recomputed)."""
+	from factories import complete_follow_up, discharge_by_mrn, discharge_row, follow_ups_of
+
+	from hsq_app.api.follow_up import import_discharges
+	from hsq_app.follow_up import stats
+
+	w = web_users
+	today = frappe.utils.today()
+	rows = [discharge_row(w.a.institution, w.a.dept1, today) for _n in range(3)]
+	frappe.set_user(w.a.agent)
+	import_discharges(rows)
+	records = [discharge_by_mrn(w.a.institution, r["medical_record_no"]) for r in rows]
+	follow_ups = [f.name for r in records for f in follow_ups_of(r)]
+	first = [f.name for r in records for f in follow_ups_of(r) if f.stage_days == 0]
+	complete_follow_up(first[0], 5, {"Fees": 3})
+	complete_follow_up(first[1], 4, issue="出院带药说明不清")
+	complete_follow_up(first[2], status="Unreachable")
+	frappe.set_user("Administrator")
+	frappe.db.commit()
+	yield follow_ups
+	frappe.db.rollback()
+	frappe.db.delete("HSQ Follow Up Score", {"parent": ("in", follow_ups)})
+	for dt, field in (("ToDo", "reference_name"), ("Version", "docname"), ("Comment", "reference_name")):
+		frappe.db.delete(dt, {field: ("in", follow_ups + records)})
+	frappe.db.delete("HSQ Follow Up", {"name": ("in", follow_ups)})
+	frappe.db.delete("HSQ Discharge Record", {"name": ("in", records)})
+	stats.rebuild(frappe.utils.add_days(today, -1), frappe.utils.add_days(today, 40))
+	frappe.db.commit()
+
+
+@pytest.mark.parametrize(
+	"report, fields",
+	[
+		(
+			"Follow Up Coverage",
+			["discharged", "planned", "completed", "unreachable", "not_done", "issues_found"],
+		),
+		("Follow Up Satisfaction", ["responses", "overall", "dim_0", "dim_1", "dim_2"]),
+	],
+)
+def test_follow_up_figures_count_the_records_they_open(
+	browser, live_server, web_users, follow_ups_today, report, fields
+):
+	page = login(browser, live_server, web_users.a.leader)
+	checked = _check_drill_links(page, report, fields)
+	assert checked >= set(fields[:3])  # satisfaction: a dimension's link filters on its scores
+	page.context.close()
