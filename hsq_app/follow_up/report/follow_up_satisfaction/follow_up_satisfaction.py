@@ -144,6 +144,6 @@ def chart(by_dimension, overall, dimensions):
 	datasets += [{"name": _(d), "values": [avg(sums[(p, d)]) for p in periods]} for d in dimensions]
 	return {
 		"data": {"labels": periods, "datasets": datasets},
-		"type": "line",
+		"type": "line" if len(periods) > 1 else "bar",  # a line of one month draws nothing
 		"axisOptions": {"xIsSeries": 1},
 	}
