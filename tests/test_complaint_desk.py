@@ -74,7 +74,7 @@ def test_ledger_shows_the_latest_rows_and_counts_them_all(shared_world, monkeypa
 	rows = [r for r in result["result"] if isinstance(r, dict)]
 	assert [r["name"] for r in rows] == [second]  # the latest one
 	summary = {s["label"]: s["value"] for s in result["report_summary"]}
-	assert summary[frappe._("Complaints")] == len(visible) >= 2
+	assert summary[frappe._("Number of Complaints")] == len(visible) >= 2
 	assert sum(result["chart"]["data"]["datasets"][0]["values"]) == len(visible)
 	assert str(len(visible)) in result["message"]
 	assert first in visible and elsewhere not in visible

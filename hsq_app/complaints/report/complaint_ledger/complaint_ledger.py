@@ -104,7 +104,7 @@ def summary(groups, total) -> list:
 		return sum(g.n for g in groups if test(g))
 
 	return [
-		{"label": _("Complaints"), "value": total, "datatype": "Int", "indicator": "Blue"},
+		{"label": _("Number of Complaints"), "value": total, "datatype": "Int", "indicator": "Blue"},
 		{
 			"label": _("Closed"),
 			"value": count(lambda g: g.workflow_state == "Closed"),
@@ -156,7 +156,7 @@ def chart(groups):
 	return {
 		"data": {
 			"labels": [_(c) if c else _("Not Set") for c, _n in ordered],
-			"datasets": [{"name": _("Complaints"), "values": [n for _c, n in ordered]}],
+			"datasets": [{"name": _("Number of Complaints"), "values": [n for _c, n in ordered]}],
 		},
 		"type": "bar",
 	}

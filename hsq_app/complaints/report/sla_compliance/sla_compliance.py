@@ -35,7 +35,7 @@ def columns(group_by):
 	first.update({"fieldtype": "Link", "options": link} if link else {"fieldtype": "Data"})
 	return [
 		first,
-		{"fieldname": "total", "label": _("Complaints"), "fieldtype": "Int", "width": 100},
+		{"fieldname": "total", "label": _("Number of Complaints"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "met", "label": _("Met"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "late", "label": _("Resolved Late"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "overdue", "label": _("Open Overdue"), "fieldtype": "Int", "width": 110},
