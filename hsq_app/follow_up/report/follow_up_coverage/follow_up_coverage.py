@@ -9,6 +9,7 @@ from frappe.utils import get_first_day, get_last_day, getdate, today
 
 from hsq_app.follow_up.monthly_report import figures_between, reporting_institutions
 from hsq_app.permissions import visible_institutions
+from hsq_app.utils.report import column
 
 
 def execute(filters=None):
@@ -39,7 +40,7 @@ def execute(filters=None):
 
 def columns():
 	def col(fieldname, label, fieldtype="Int", width=110, **kw):
-		return {"fieldname": fieldname, "label": _(label), "fieldtype": fieldtype, "width": width, **kw}
+		return column(fieldname, label, fieldtype, width, **kw)
 
 	return [
 		col("institution", "Institution", "Link", 200, options="HSQ Institution"),

@@ -15,6 +15,7 @@ from frappe.utils import add_months, flt, get_first_day, get_last_day, getdate
 
 from hsq_app.follow_up import stats
 from hsq_app.permissions import visible_institutions
+from hsq_app.utils.report import column
 
 
 def execute(filters=None):
@@ -145,30 +146,24 @@ def figures(month, institutions: list[str]) -> dict:
 
 def columns():
 	def col(fieldname, label, fieldtype="Int", width=100, options=None):
-		return {
-			"fieldname": fieldname,
-			"label": label,
-			"fieldtype": fieldtype,
-			"width": width,
-			"options": options,
-		}
+		return column(fieldname, label, fieldtype, width, options)
 
 	return [
-		col("rank", _("Rank"), width=60),
-		col("institution", _("Institution"), "Link", 180, "HSQ Institution"),
-		col("received", _("Complaints Received")),
-		col("received_change", _("Change from Last Month")),
-		col("closed", _("Closed")),
-		col("upheld", _("Upheld")),
-		col("on_time_rate", _("On-time Rate (%)"), "Float"),
-		col("on_time_change", _("On-time Change (points)"), "Float"),
-		col("escalated", _("Escalated")),
-		col("coverage", _("Follow-up Coverage (%)"), "Float"),
-		col("satisfaction", _("Satisfaction (1-5)"), "Float"),
-		col("tasks_open", _("Open Rectification Tasks")),
-		col("tasks_overdue", _("Overdue Rectification Tasks")),
-		col("tasks_closed", _("Tasks Closed This Month")),
-		col("accountability", _("Accountability Records This Year")),
+		col("rank", "Rank", width=60),
+		col("institution", "Institution", "Link", 180, "HSQ Institution"),
+		col("received", "Complaints Received"),
+		col("received_change", "Change from Last Month"),
+		col("closed", "Closed"),
+		col("upheld", "Upheld"),
+		col("on_time_rate", "On-time Rate (%)", "Float"),
+		col("on_time_change", "On-time Change (points)", "Float"),
+		col("escalated", "Escalated"),
+		col("coverage", "Follow-up Coverage (%)", "Float"),
+		col("satisfaction", "Satisfaction (1-5)", "Float"),
+		col("tasks_open", "Open Rectification Tasks"),
+		col("tasks_overdue", "Overdue Rectification Tasks"),
+		col("tasks_closed", "Tasks Closed This Month"),
+		col("accountability", "Accountability Records This Year"),
 	]
 
 

@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from hsq_app.permissions import visible_institutions
+from hsq_app.utils.report import column
 
 RECORD = "HSQ Accountability Record"
 
@@ -38,14 +39,7 @@ def chart(rows) -> dict | None:
 
 
 def columns() -> list[dict]:
-	def col(fieldname, label, fieldtype="Data", width=120, options=None):
-		return {
-			"fieldname": fieldname,
-			"label": _(label),
-			"fieldtype": fieldtype,
-			"width": width,
-			"options": options,
-		}
+	col = column
 
 	return [
 		col("name", "Accountability Record", "Link", 140, RECORD),

@@ -9,6 +9,7 @@ from frappe.utils import getdate
 
 from hsq_app.permissions import visible_institutions
 from hsq_app.rectification.tasks import TASK
+from hsq_app.utils.report import column
 
 
 def execute(filters=None):
@@ -65,14 +66,7 @@ def summary(rows) -> list[dict]:
 
 
 def columns() -> list[dict]:
-	def col(fieldname, label, fieldtype="Data", width=120, options=None):
-		return {
-			"fieldname": fieldname,
-			"label": _(label),
-			"fieldtype": fieldtype,
-			"width": width,
-			"options": options,
-		}
+	col = column
 
 	return [
 		col("name", "Rectification Task", "Link", 140, TASK),
