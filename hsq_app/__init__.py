@@ -1,1 +1,14 @@
 __version__ = "0.1.0"
+
+
+def _boot() -> None:
+	try:
+		import frappe  # noqa: F401
+	except ImportError:  # packaging tools read the version without Frappe
+		return
+	from hsq_app.boot import apply as boot
+
+	boot()  # request parsing (malformed JSON answers 417)
+
+
+_boot()

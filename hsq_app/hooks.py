@@ -40,8 +40,9 @@ override_whitelisted_methods = {"frappe.client.get_count": "hsq_app.api.override
 # a REST read of one complaint with personal data is logged like a desk view
 after_request = ["hsq_app.complaints.access.log_rest_read"]
 
-# guests (public pages) get the site's language, not Frappe 15's English fallback
-before_request = ["hsq_app.utils.language.set_guest_language"]
+# the real client address (X-Forwarded-For only from trusted proxies), then, for guests (public
+# pages), the site's language rather than Frappe 15's English fallback
+before_request = ["hsq_app.utils.client.set_request_ip", "hsq_app.utils.language.set_guest_language"]
 
 
 # the complaint handling record print format reads its signatures from the workflow history

@@ -7,10 +7,11 @@ HTTP 417 with a readable message and stores nothing.
 
 import frappe
 from frappe import _
-from frappe.utils import get_datetime
+from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from hsq_app.permissions import require_role
 from hsq_app.roles import INTAKE_INTEGRATION
+from hsq_app.utils.text import has_control_characters, plain_text
 
 ACCEPTED_FIELDS = {
 	"channel",
@@ -38,12 +39,43 @@ LINKS = {
 }
 
 
+# a platform may forward a complaint late, but not from the future nor years after the fact
+MAX_AGE_DAYS = 2 * 366
+CLOCK_SKEW_MINUTES = 10
+# the fields compared when a reference arrives again: a different value is a conflict
+COMPARED = ("institution", "category", "description", "complainant_phone", "patient_name", "severity")
+
+
 class IntakeError(frappe.ValidationError):
 	http_status_code = 417
 
 
+class IntakeConflictError(frappe.ValidationError):
+	"""The reference is known with different content: answered HTTP 409 with the existing name."""
+
+	http_status_code = 409
+
+
 def _fail(message: str):
 	frappe.throw(message, IntakeError, title=_("Invalid complaint"))
+
+
+def _check_received_at(value) -> None:
+	now = now_datetime()
+	if value > add_to_date(now, minutes=CLOCK_SKEW_MINUTES):
+		_fail(_("received_at {0} is in the future").format(value))
+	if value < add_to_date(now, days=-MAX_AGE_DAYS):
+		_fail(_("received_at {0} is more than {1} days ago").format(value, MAX_AGE_DAYS))
+
+
+def _check_institution_and_staff(data: dict) -> None:
+	if frappe.db.get_value("HSQ Institution", data["institution"], "institution_type") == "Bureau":
+		_fail(
+			_("A complaint is about a medical institution, not the bureau: {0}").format(data["institution"])
+		)
+	for row in data.get("staff_involved") or ():
+		if frappe.db.get_value("HSQ Staff", row.get("staff"), "institution") != data["institution"]:
+			_fail(_("Staff {0} does not work at {1}").format(row.get("staff"), data["institution"]))
 
 
 def _clean(payload: dict) -> dict:
@@ -63,6 +95,11 @@ def _clean(payload: dict) -> dict:
 				_fail(_("{0} must be 0 or 1").format(key))
 		elif value is not None and not isinstance(value, str):
 			_fail(_("{0} must be text").format(key))
+		elif isinstance(value, str) and has_control_characters(value):
+			_fail(_("{0} contains control characters").format(key))
+	for key in ("channel", "external_ref", "institution", "department", "category", "severity"):
+		if isinstance(data.get(key), str):
+			data[key] = data[key].strip()
 	meta = frappe.get_meta("HSQ Complaint")
 	for key in ("channel", "severity", "relation_to_patient"):
 		if data.get(key) and data[key] not in (meta.get_field(key).options or "").split("\n"):
@@ -75,17 +112,63 @@ def _clean(payload: dict) -> dict:
 			data["received_at"] = get_datetime(data["received_at"])
 		except Exception:
 			_fail(_("received_at is not a date and time: {0}").format(data["received_at"]))
+		_check_received_at(data["received_at"])
 	if "staff_involved" in data:
 		rows = [s if isinstance(s, dict) else {"staff": s} for s in data["staff_involved"]]
 		for row in rows:
 			if not frappe.db.exists("HSQ Staff", row.get("staff")):
 				_fail(_("Staff {0} does not exist").format(row.get("staff")))
 		data["staff_involved"] = rows
+	_check_institution_and_staff(data)
 	return data
 
 
 def _existing(channel: str, external_ref: str) -> str | None:
 	return frappe.db.get_value("HSQ Complaint", {"intake_key": f"{channel}:{external_ref}"}, "name")
+
+
+def _differences(name: str, data: dict) -> list[tuple[str, str, str]]:
+	"""(field, stored, sent) for the compared fields the platform sent differently this time."""
+	stored = frappe.db.get_value("HSQ Complaint", name, (*COMPARED, "is_anonymous"), as_dict=True)
+	out = []
+	for field in COMPARED:
+		if field not in data or (stored.is_anonymous and field in ("complainant_phone", "patient_name")):
+			continue
+		sent = plain_text(data[field]) if isinstance(data[field], str) else data[field]
+		if (sent or "") != (stored.get(field) or ""):
+			out.append((field, stored.get(field) or "", sent or ""))
+	return out
+
+
+def _repeat(name: str, data: dict) -> dict:
+	"""The same reference again: the same complaint, or a conflict recorded on its timeline."""
+	diffs = _differences(name, data)
+	if not diffs:
+		return {"name": name, "created": False}
+	meta = frappe.get_meta("HSQ Complaint")
+	lines = "; ".join(f"{_(meta.get_label(f))}: {sent}" for f, _stored, sent in diffs)
+	comment = frappe.get_doc(
+		{
+			"doctype": "Comment",
+			"comment_type": "Info",
+			"reference_doctype": "HSQ Complaint",
+			"reference_name": name,
+			"content": _("The platform sent reference {0} again with different content: {1}").format(
+				data["external_ref"], lines
+			),
+		}
+	)
+	comment.insert(ignore_permissions=True)
+	# answered 409, not raised: the note on the timeline must stay (an error rolls back)
+	frappe.local.response["http_status_code"] = IntakeConflictError.http_status_code
+	return {
+		"name": name,
+		"created": False,
+		"conflict": True,
+		"message": _("Reference {0} is already complaint {1}, with different content").format(
+			data["external_ref"], name
+		),
+	}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -94,7 +177,7 @@ def create_complaint(**payload):
 	data = _clean(payload)
 	name = _existing(data["channel"], data["external_ref"])
 	if name:
-		return {"name": name, "created": False}
+		return _repeat(name, data)
 	doc = frappe.get_doc({"doctype": "HSQ Complaint", **data})
 	try:
 		doc.insert()
@@ -103,7 +186,7 @@ def create_complaint(**payload):
 		frappe.db.rollback()
 		name = _existing(data["channel"], data["external_ref"])
 		if name:
-			return {"name": name, "created": False}
+			return _repeat(name, data)
 		raise
 	except frappe.ValidationError as e:
 		if isinstance(e, frappe.PermissionError):

@@ -7,7 +7,7 @@ status answer carries no personal data: only the state, dates and the reply.
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
-from frappe.utils import cint, now_datetime
+from frappe.utils import add_to_date, cint, now_datetime
 
 from hsq_app.complaints import workflow as wf
 
@@ -23,8 +23,39 @@ PUBLIC_FIELDS = (
 )
 
 
+class PhoneLimitError(frappe.ValidationError):
+	http_status_code = 429
+
+
 def _hourly_limit() -> int:
 	return cint(frappe.db.get_single_value("HSQ Settings", "public_complaint_rate_limit")) or 5
+
+
+def _daily_phone_limit() -> int:
+	value = frappe.db.get_single_value("HSQ Settings", "public_complaint_phone_limit")
+	return 3 if value is None else cint(value)
+
+
+def check_phone_limit(phone: str | None) -> None:
+	"""One phone number files at most N complaints a day on the public page (whatever address)."""
+	limit = _daily_phone_limit()
+	if not phone or limit <= 0:
+		return
+	filed = frappe.db.count(
+		"HSQ Complaint",
+		{
+			"complainant_phone": phone,
+			"channel": "Website",
+			"received_at": (">", add_to_date(now_datetime(), days=-1)),
+		},
+	)
+	if filed >= limit:
+		frappe.throw(
+			_("This phone number has already filed {0} complaints today; please call the hotline").format(
+				filed
+			),
+			PhoneLimitError,
+		)
 
 
 def public_institutions() -> list[str]:
@@ -54,6 +85,8 @@ def submit_complaint(**form):
 		frappe.throw(_("Please describe what happened"))
 	if not cint(data.get("is_anonymous")) and not data.get("complainant_phone"):
 		frappe.throw(_("Please leave a phone number so that we can answer you, or file anonymously"))
+	if not cint(data.get("is_anonymous")):
+		check_phone_limit((data.get("complainant_phone") or "").strip())
 	doc = frappe.get_doc(
 		{
 			"doctype": "HSQ Complaint",

@@ -8,15 +8,8 @@ from frappe.model.workflow import get_transitions
 
 from hsq_app.complaints import workflow as wf
 
-# fields a user may fill together with an action (the dialog the form shows before the action)
-ACTION_FIELDS = {
-	"Dispatch": ("department", "handler"),
-	"Not Accept": ("non_acceptance_reason",),
-	"Return": ("return_reason",),
-	"Submit for Approval": ("finding", "resolution", "reply_to_complainant"),
-	"Close": ("complainant_feedback",),
-	"Reopen": ("complainant_feedback",),
-}
+# the fields a user may fill together with an action are the field policy's
+from hsq_app.complaints.field_policy import ACTION_FIELDS
 
 
 @frappe.whitelist(methods=["POST"])

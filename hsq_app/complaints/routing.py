@@ -25,14 +25,22 @@ def apply_routing_rule(doc) -> None:
 		doc.handler = doc.handler or rule.handler
 
 
+class HandlerError(frappe.ValidationError):
+	pass
+
+
 def validate_handler(doc) -> None:
-	"""A handler must be an active staff member of the complaint's department."""
-	ok = frappe.db.exists(
-		"HSQ Staff", {"user": doc.handler, "department": doc.department, "status": "Active"}
-	)
-	if not ok:
+	"""A handler must be active staff of the complaint's institution, and of its department when
+	it has one (a complaint is never assigned, nor shared, outside its 属地 chain)."""
+	filters = {"user": doc.handler, "institution": doc.institution, "status": "Active"}
+	if doc.department:
+		filters["department"] = doc.department
+	if not frappe.db.exists("HSQ Staff", filters):
 		frappe.throw(
-			_("Handler {0} is not active staff of department {1}").format(doc.handler, doc.department)
+			_("Handler {0} is not active staff of {1}").format(
+				doc.handler, doc.department or doc.institution
+			),
+			HandlerError,
 		)
 
 
@@ -70,7 +78,7 @@ def current_actors(doc) -> list[str]:
 	if state in (wf.ACCEPTED, wf.IN_PROGRESS):
 		return [doc.handler or head] if (doc.handler or head) else []
 	if state == wf.PENDING_APPROVAL:
-		if doc.severity in ("High", "Urgent") or (doc.escalation_level or 0) >= 2:
+		if wf.needs_leader_approval(doc):
 			leader = frappe.db.get_value("HSQ Institution", doc.institution, "deputy_head")
 			return [leader] if leader else []
 		return [head] if head else []
@@ -100,7 +108,7 @@ def reassign(doc) -> None:
 		)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def transfer(complaint: str, to_institution: str, reason: str):
 	"""Move a complaint to another institution (bureau admins only), keeping its history."""
 	require_role(R.BUREAU_ADMIN)
@@ -130,6 +138,7 @@ def transfer(complaint: str, to_institution: str, reason: str):
 	doc.department = None
 	doc.handler = None
 	doc.flags.hsq_transfer = True
+	doc.flags.hsq_system = True  # the transfer history is written here (field_policy)
 	if doc.workflow_state != wf.REGISTERED:
 		# routed anew from the start in the receiving institution (bureau admins may move the state)
 		doc.db_set("workflow_state", wf.REGISTERED, update_modified=False)

@@ -337,7 +337,7 @@ def _save_clock(doc, now=None) -> None:
 	doc.db_set(values, notify=True)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def pause(complaint: str, reason: str):
 	"""Stop the clock while waiting on the complainant (e.g. for records or a reply)."""
 	doc = frappe.get_doc("HSQ Complaint", complaint)
@@ -368,7 +368,7 @@ def pause(complaint: str, reason: str):
 	return {"paused_since": now, "sla_status": doc.sla_status}
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def resume(complaint: str):
 	"""Restart the clock; the paused working hours are added back to the deadlines."""
 	doc = frappe.get_doc("HSQ Complaint", complaint)
@@ -501,12 +501,12 @@ def _decide(name: str, approve: bool, note: str | None):
 	}
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def approve_extension(extension: str, note: str | None = None):
 	return _decide(extension, True, note)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def reject_extension(extension: str, note: str | None = None):
 	return _decide(extension, False, note)
 

@@ -97,9 +97,44 @@ def _row(counts: dict) -> dict:
 	}
 
 
-def _suppress(value: int) -> int | str:
-	"""Counts from 1 to MIN_COUNT - 1 are published as a range, never exactly."""
-	return f"<{MIN_COUNT}" if 0 < value < MIN_COUNT else value
+SMALL = f"<{MIN_COUNT}"
+HIDDEN = "*"
+COUNTS = ("received", "closed", "resolved")
+# the rates whose base is (part of) each count: suppressed with it
+RATES_OF = {"closed": ("satisfaction",), "resolved": ("on_time_rate",)}
+
+
+def _suppressed_cells(rows: list[dict], measure: str) -> dict[int, str]:
+	"""{row index: marker} of the cells of one column not to publish exactly.
+
+	Primary: counts from 1 to MIN_COUNT - 1 (shown as a range). Complementary: the published
+	county total minus the exact cells would give away a lone primary cell, so while fewer than
+	two cells are hidden the smallest other non-zero cell is hidden too (or, when every other cell
+	is zero, a zero one: otherwise the published zeros would say the total is that one cell).
+	"""
+	hidden = {i: SMALL for i, r in enumerate(rows) if 0 < r[measure] < MIN_COUNT}
+	if len(hidden) == 1:
+		others = sorted((r[measure] == 0, r[measure], i) for i, r in enumerate(rows) if i not in hidden)
+		if others:
+			hidden[others[0][2]] = HIDDEN
+	return hidden
+
+
+def suppress(rows: list[dict], total: dict) -> tuple[list[dict], dict]:
+	"""Per-institution rows and the county total as published: small counts, their complements and
+	their rates hidden; a total that one hidden cell alone makes up is hidden with it."""
+	out, county = [dict(r) for r in rows], dict(total)
+	for measure in COUNTS:
+		hidden = _suppressed_cells(rows, measure)
+		for i, marker in hidden.items():
+			out[i][measure] = marker
+			for rate in RATES_OF.get(measure, ()):
+				out[i][rate] = None
+		if len(hidden) == 1:  # no complement to hide: the total is that cell
+			county[measure] = SMALL
+			for rate in RATES_OF.get(measure, ()):
+				county[rate] = None
+	return out, county
 
 
 def compute(now: datetime | None = None) -> dict:
@@ -114,24 +149,19 @@ def compute(now: datetime | None = None) -> dict:
 		{k: sum(by_month.get(m, {}).get(k, 0) for m in months) for k in ("met", "feedback", "satisfied")}
 	)
 	by_institution = _counts("institution", start)
-	institutions = []
-	for name in frappe.get_all(
-		"HSQ Institution",
-		filters={"institution_type": ("!=", "Bureau"), "disabled": 0},
-		pluck="name",
-		order_by="lft asc",
-	):
-		row = _row(by_institution.get(name, {}))
-		institutions.append(
-			{
-				"institution": name,
-				**row,
-				**{k: _suppress(row[k]) for k in ("received", "closed", "resolved")},
-			}
+	rows = [
+		{"institution": name, **_row(by_institution.get(name, {}))}
+		for name in frappe.get_all(
+			"HSQ Institution",
+			filters={"institution_type": ("!=", "Bureau"), "disabled": 0},
+			pluck="name",
+			order_by="lft asc",
 		)
+	]
+	institutions, county = suppress(rows, _row(total))
 	return {
 		"months": monthly,
-		"total": _row(total),
+		"total": county,
 		"institutions": institutions,
 		"min_count": MIN_COUNT,
 		"from": months[0],

@@ -36,8 +36,26 @@ STATES = {
 	NOT_ACCEPTED: ("Inverse", R.INSTITUTION_LEADER),
 }
 
-SEVERE = "doc.severity in ('High', 'Urgent') or (doc.escalation_level or 0) >= 2"
-NOT_SEVERE = "doc.severity not in ('High', 'Urgent') and (doc.escalation_level or 0) < 2"
+LEADER_SEVERITIES = ("High", "Urgent")
+LEADER_ESCALATION_LEVEL = 2
+
+
+def needs_leader_approval(doc) -> bool:
+	"""Only the institution leader approves a complaint that is, or ever was, High or Urgent, or
+	that has been escalated to the deputy head or above. ``SEVERE`` is this rule as the workflow's
+	condition string (the same rule, written once)."""
+	severities = {doc.get("severity"), doc.get("highest_severity")}
+	return (
+		bool(severities & set(LEADER_SEVERITIES))
+		or (doc.get("escalation_level") or 0) >= LEADER_ESCALATION_LEVEL
+	)
+
+
+SEVERE = (
+	f"doc.severity in {LEADER_SEVERITIES} or doc.highest_severity in {LEADER_SEVERITIES}"
+	f" or (doc.escalation_level or 0) >= {LEADER_ESCALATION_LEVEL}"
+)
+NOT_SEVERE = f"not ({SEVERE})"
 
 # (from, action, to, roles, condition)
 TRANSITIONS = [

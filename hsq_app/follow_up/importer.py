@@ -24,6 +24,7 @@ from frappe.utils import cint, getdate, now_datetime, today
 from hsq_app.follow_up import stats
 from hsq_app.follow_up.scheduling import Assigner, FollowUpSettings, plan_stages, working_day_checker
 from hsq_app.permissions import visible_institutions
+from hsq_app.utils.text import plain_text
 
 DISCHARGE = "HSQ Discharge Record"
 FOLLOW_UP = "HSQ Follow Up"
@@ -138,12 +139,13 @@ class ImportContext:
 
 
 def _text(value) -> str:
-	"""Cell value as text: Excel gives numbers for medical record numbers and phones."""
+	"""Cell value as plain text (hsq_app.utils.text): Excel gives numbers for medical record
+	numbers and phones; a HIS export is an integration's input, never markup."""
 	if value is None:
 		return ""
 	if isinstance(value, float) and value.is_integer():
 		value = int(value)
-	return str(value).strip()
+	return plain_text(str(value)) or ""
 
 
 def parse_date(value) -> date | None:

@@ -301,7 +301,7 @@ def recompute_current_year() -> None:
 	recompute_year(now().year)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def recount(year: int | None = None) -> None:
 	"""Bureau admins: recount a year now (e.g. after editing the rules)."""
 	require_bureau_admin()

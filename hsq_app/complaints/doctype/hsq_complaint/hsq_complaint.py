@@ -4,10 +4,11 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, now_datetime, strip_html
+from frappe.utils import cint, now_datetime
 
-from hsq_app.complaints import routing, sla
+from hsq_app.complaints import field_policy, routing, sla
 from hsq_app.complaints import workflow as wf
+from hsq_app.utils.text import plain_text
 
 # free-text fields: HTML stripped, length capped (every door: desk, API, public form)
 TEXT_LIMITS = {
@@ -21,8 +22,9 @@ TEXT_LIMITS = {
 	"patient_name": 60,
 	"complainant_phone": 30,
 	"external_ref": 100,
+	"severity_change_reason": 1000,
 }
-IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "relation_to_patient")
+IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "relation_to_patient", "patient_name")
 
 
 class FinalStateError(frappe.ValidationError):
@@ -35,6 +37,7 @@ class SelfApprovalError(frappe.PermissionError):
 
 class HSQComplaint(Document):
 	def before_insert(self):
+		field_policy.on_insert(self)
 		# 首诉负责: the first user who registered the complaint stays responsible for routing it
 		self.registered_by = frappe.session.user
 		if not self.tracking_code:
@@ -45,7 +48,7 @@ class HSQComplaint(Document):
 		for field, limit in TEXT_LIMITS.items():
 			value = self.get(field)
 			if isinstance(value, str):
-				value = strip_html(value).strip()
+				value = plain_text(value)
 				if len(value) > limit:
 					frappe.throw(
 						_("{0} is too long: at most {1} characters").format(
@@ -58,6 +61,11 @@ class HSQComplaint(Document):
 			for field in IDENTITY_FIELDS:
 				self.set(field, None)
 		self.intake_key = f"{self.channel}:{self.external_ref}" if self.external_ref else None
+		before = self.get_doc_before_save()
+		# approval follows the highest severity the complaint has had (never lowered by a save)
+		self.highest_severity = field_policy.highest_severity(
+			self.severity, before and before.highest_severity
+		)
 
 	def validate(self):
 		before = self.get_doc_before_save()
@@ -68,11 +76,13 @@ class HSQComplaint(Document):
 				),
 				FinalStateError,
 			)
+		field_policy.check(self, before)
 		self.validate_department()
 		self.validate_phone()
 		from_state = before.workflow_state if before else None
 		if from_state and self.workflow_state != from_state:
 			self.validate_transition(from_state, self.workflow_state)
+		self.validate_handler()
 		sla.on_validate(self)
 		if from_state != self.workflow_state:
 			sla.on_transition(self, from_state, self.workflow_state)
@@ -86,6 +96,13 @@ class HSQComplaint(Document):
 						self.department, self.institution
 					)
 				)
+
+	def validate_handler(self):
+		before = self.get_doc_before_save()
+		if self.handler and (
+			not before or before.handler != self.handler or before.department != self.department
+		):
+			routing.validate_handler(self)
 
 	def validate_phone(self):
 		phone = self.complainant_phone
@@ -102,9 +119,7 @@ class HSQComplaint(Document):
 				_("{0} needs: {1}").format(_(action), ", ".join(_(self.meta.get_label(f)) for f in missing)),
 				frappe.MandatoryError,
 			)
-		if action == "Dispatch" and self.handler:
-			routing.validate_handler(self)
-		elif action == "Accept" and not self.handler and "HSQ Handler" in frappe.get_roles(user):
+		if action == "Accept" and not self.handler and "HSQ Handler" in frappe.get_roles(user):
 			self.handler = user
 		elif action == "Start" and not self.handler:
 			self.handler = user
@@ -133,6 +148,7 @@ class HSQComplaint(Document):
 		self.flags.hsq_action = action
 
 	def on_update(self):
+		field_policy.record_severity_change(self)
 		before = self.get_doc_before_save()
 		if not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
 			routing.reassign(self)

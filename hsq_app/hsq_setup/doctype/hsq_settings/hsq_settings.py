@@ -3,6 +3,9 @@
 
 from frappe.model.document import Document
 
+from hsq_app.utils.client import validate_proxies
+
 
 class HSQSettings(Document):
-	pass
+	def validate(self):
+		validate_proxies(self.trusted_proxies)
