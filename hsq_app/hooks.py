@@ -35,10 +35,17 @@ hsq_demo_data = [
 permission_query_conditions = {"*": "hsq_app.permissions.query_conditions"}
 has_permission = {"*": "hsq_app.permissions.has_permission"}
 
-override_whitelisted_methods = {"frappe.client.get_count": "hsq_app.api.overrides.get_count"}
-
-# a REST read of one complaint with personal data is logged like a desk view
-after_request = ["hsq_app.complaints.access.log_rest_read"]
+# security: isolation (issue 11): Frappe doors that would query without the caller's permissions
+# answer through get_list (hsq_app.api.overrides); the query engine itself is guarded from
+# hsq_app/__init__.py (hsq_app.security)
+override_whitelisted_methods = {
+	"frappe.client.get_count": "hsq_app.api.overrides.get_count",
+	"frappe.desk.search.search_widget": "hsq_app.api.overrides.search_widget",
+	"frappe.desk.search.search_link": "hsq_app.api.overrides.search_link",
+	"frappe.desk.listview.get_group_by_count": "hsq_app.api.overrides.get_group_by_count",
+}
+# security: isolation (issue 11): what a request showed of personal data goes to the Access Log
+after_request = ["hsq_app.security.access_log.after_request"]
 
 # the real client address (X-Forwarded-For only from trusted proxies), then, for guests (public
 # pages), the site's language rather than Frappe 15's English fallback

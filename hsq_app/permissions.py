@@ -12,15 +12,21 @@ Isolation rides on Frappe's own User Permissions, kept in step with HSQ Staff
   Permission on **HSQ Department**, applicable to HSQ Complaint only;
 * bureau roles get none and see everything.
 
-The two ``*`` hooks below close the gap User Permissions leave open: a user with scoped roles
-but no active HSQ Staff record would otherwise see everything. Such a user sees nothing of
-the app's DocTypes.
+The two ``*`` hooks below close the gaps User Permissions leave open:
+
+* a user without an active HSQ Staff record sees nothing of the app's DocTypes, unless a bureau
+  role (or System Manager) makes them unscoped. Having no HSQ role at all does not: such a user
+  (or the intake integration account) is scoped to nothing;
+* child-table rows follow their parent, and rows of Frappe's DocTypes that reference one of the
+  app's documents (Comment, Version, ToDo, File, ...) follow that document
+  (:mod:`hsq_app.security.isolation`).
 """
 
 import frappe
 from frappe import _
 
-from hsq_app.roles import BUREAU_ROLES, DEPARTMENT_ROLES, INSTITUTION_ROLES, SCOPED_ROLES
+from hsq_app.roles import BUREAU_ROLES, DEPARTMENT_ROLES, INSTITUTION_ROLES
+from hsq_app.security import isolation
 
 HSQ_MODULES = ("HSQ Setup", "Complaints", "Follow Up", "Rectification")
 DEPARTMENT_SCOPED_DOCTYPES = ("HSQ Complaint",)
@@ -32,11 +38,14 @@ def is_hsq_doctype(doctype: str) -> bool:
 
 
 def is_unscoped(user: str, roles: list[str] | None = None) -> bool:
-	"""True for users who see every institution: bureau roles, system managers, Administrator."""
+	"""True for users who see every institution: bureau roles, system managers, Administrator.
+
+	A user with no HSQ role is not unscoped: reach comes from a role, never from its absence.
+	"""
 	if user in UNRESTRICTED_USERS:
 		return True
 	roles = roles if roles is not None else frappe.get_roles(user)
-	return bool(set(roles) & {*BUREAU_ROLES, "System Manager"}) or not set(roles) & set(SCOPED_ROLES)
+	return bool(set(roles) & {*BUREAU_ROLES, "System Manager"})
 
 
 def _staff_cache() -> dict:
@@ -44,6 +53,11 @@ def _staff_cache() -> dict:
 	if cache is None:
 		cache = frappe.local.hsq_active_staff = {}
 	return cache
+
+
+def request_cache(key: str) -> dict:
+	"""A memo for one request (and one test), reset with the staff records it is derived from."""
+	return _staff_cache().setdefault(("cache", key), {})
 
 
 def clear_staff_cache() -> None:
@@ -85,10 +99,14 @@ def query_conditions(user: str | None = None, doctype: str | None = None) -> str
 	Permission alone would let rows with an empty department through).
 	"""
 	user = user or frappe.session.user
-	if not doctype or not is_hsq_doctype(doctype):
+	if not doctype:
 		return None
+	if not is_hsq_doctype(doctype):
+		return None if is_unscoped(user) else isolation.reference_conditions(user, doctype)
 	if _unassigned(user):
 		return "1=0"
+	if frappe.get_meta(doctype).istable:
+		return None if is_unscoped(user) else isolation.child_conditions(user, doctype)
 	if doctype in DEPARTMENT_SCOPED_DOCTYPES and (dept := department_only(user)):
 		return f"`tab{doctype}`.`department` = {frappe.db.escape(dept)}"
 	return None
@@ -98,12 +116,27 @@ def has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
 	"""has_permission for "*": the same rules for single documents."""
 	user = user or frappe.session.user
 	if not is_hsq_doctype(doc.doctype):
+		if is_unscoped(user) or isolation.reference_permitted(doc, user):
+			return None
+		return False
+	if _creates_through_intake(doc, ptype, user):
 		return None
 	if _unassigned(user):
 		return False
+	if doc.meta.istable and not is_unscoped(user):
+		return None if isolation.child_permitted(doc, user) else False
 	if doc.doctype in DEPARTMENT_SCOPED_DOCTYPES and (dept := department_only(user)):
 		return doc.get("department") == dept
 	return None
+
+
+def _creates_through_intake(doc, ptype, user) -> bool:
+	"""The intake integration account reads nothing, but creates complaints (hsq_app.api.intake)."""
+	from hsq_app.roles import INTAKE_INTEGRATION
+
+	return (
+		ptype == "create" and doc.doctype == "HSQ Complaint" and INTAKE_INTEGRATION in frappe.get_roles(user)
+	)
 
 
 def require_role(*roles: str) -> None:
