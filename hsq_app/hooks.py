@@ -43,6 +43,8 @@ override_whitelisted_methods = {
 	"frappe.desk.search.search_widget": "hsq_app.api.overrides.search_widget",
 	"frappe.desk.search.search_link": "hsq_app.api.overrides.search_link",
 	"frappe.desk.listview.get_group_by_count": "hsq_app.api.overrides.get_group_by_count",
+	"frappe.desk.search.get_link_title": "hsq_app.api.overrides.get_link_title",
+	"frappe.core.api.file.unzip_file": "hsq_app.api.overrides.unzip_file",
 }
 # security: isolation (issue 11): what a request showed of personal data goes to the Access Log
 after_request = ["hsq_app.security.access_log.after_request"]

@@ -76,9 +76,18 @@ def make_canaries(w) -> frappe._dict:
 		staff_involved=[{"staff": c.staff}],
 	)
 	c.complaint = doc.name
-	doc.reload()
-	doc.demands = CANARY.demands  # a Version row now carries the canary
-	doc.save()
+	c.version = (
+		frappe.get_doc(
+			{
+				"doctype": "Version",
+				"ref_doctype": "HSQ Complaint",
+				"docname": doc.name,
+				"data": json.dumps({"changed": [["demands", "", CANARY.demands]]}, ensure_ascii=False),
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
 	c.comment = doc.add_comment("Comment", CANARY.comment).name
 	c.todo = (
 		frappe.get_doc(

@@ -255,6 +255,28 @@ def test_child_rows_follow_their_parent(w, child, parent, field):
 	assert n == 0
 
 
+@pytest.mark.parametrize(
+	"child,parent,key",
+	[("HSQ Complaint Staff", "HSQ Complaint", "complaint"), ("HSQ Follow Up Score", "HSQ Follow Up", "follow_up")],
+)
+def test_a_foreign_child_row_cannot_be_opened_on_its_own(w, child, parent, key):
+	row = frappe.get_all(child, filters={"parent": w.c[key]}, pluck="name")[0]
+	as_user(w.a.officer)
+	assert not frappe.has_permission(child, "read", row)
+	with pytest.raises(frappe.PermissionError):
+		door("frappe.client.get", doctype=child, name=row, parent=parent)
+	with pytest.raises(frappe.PermissionError):
+		door("frappe.desk.form.load.getdoc", doctype=child, name=row)
+
+
+def test_link_titles_and_files_of_foreign_records(w):
+	as_user(w.a.officer)
+	title = door("frappe.desk.search.get_link_title", doctype="HSQ Discharge Record", docname=w.c.discharge)
+	assert title == w.c.discharge  # the patient's name stays behind
+	with pytest.raises(frappe.PermissionError):
+		door("frappe.core.api.file.unzip_file", name=w.c.file)
+
+
 # ---------------------------------------------------------------- 12. no HSQ role is not unscoped
 
 

@@ -13,7 +13,7 @@ from frappe.desk.search import search_widget as frappe_search_widget
 from frappe.model import default_fields
 from frappe.utils import get_safe_filters
 
-from hsq_app.permissions import is_unscoped
+from hsq_app.permissions import is_hsq_doctype, is_unscoped
 
 
 @frappe.whitelist()
@@ -113,3 +113,23 @@ def get_group_by_count(doctype: str, current_filters: str, field: str) -> list[d
 		{"doctype": doctype},
 		as_dict=True,
 	)
+
+
+@frappe.whitelist()
+def get_link_title(doctype, docname):
+	"""The title shown for a link. Frappe reads it without permissions; the app's records (a
+	patient's name is a discharge record's title) answer only to those who may read them."""
+	from frappe.desk.search import get_link_title as frappe_get_link_title
+
+	if is_hsq_doctype(doctype) and not frappe.has_permission(doctype, "read", docname):
+		return docname
+	return frappe_get_link_title(doctype, docname)
+
+
+@frappe.whitelist()
+def unzip_file(name: str):
+	"""Frappe unzips any File by name, whoever asks; only someone who may change the file may."""
+	from frappe.core.api.file import unzip_file as frappe_unzip_file
+
+	frappe.get_doc("File", name).check_permission("write")
+	return frappe_unzip_file(name)

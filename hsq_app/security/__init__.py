@@ -4,8 +4,9 @@ The app's records are isolated by User Permissions on HSQ Institution and the ``
 :mod:`hsq_app.permissions`. Frappe has doors those do not reach; this package closes them in a
 few places that every door goes through, rather than door by door:
 
-* :mod:`.isolation` (through the ``*`` permission hooks): child-table rows follow their parent;
-  Comment, Version, ToDo, File, Access Log, ... rows follow the document they reference;
+* :mod:`.isolation` (through the ``*`` permission hooks and Frappe's child-row check): child-table
+  rows follow their parent; Comment, Version, ToDo, File, Access Log, ... rows follow the
+  document they reference;
 * :mod:`.query_guard` (a wrapper of ``DatabaseQuery``, the engine of get_list, report view,
   counts, group-by counts, export and link search): no filter, sort, group or computation on a
   field the user may not read, phone numbers masked for roles that do not call, and every result
@@ -28,8 +29,9 @@ def apply() -> None:
 	global _applied
 	if _applied:
 		return
-	from hsq_app.security import access_log, query_guard
+	from hsq_app.security import access_log, isolation, query_guard
 
 	query_guard.patch()
 	access_log.patch()
+	isolation.patch()
 	_applied = True

@@ -166,3 +166,35 @@ def child_permitted(doc, user: str) -> bool:
 	if not doc.get("parenttype") or not doc.get("parent"):
 		return True
 	return bool(frappe.has_permission(doc.parenttype, "read", doc.parent, user=user))
+
+
+def _parent_checked(original):
+	"""Frappe checks a child row loaded on its own against its parent DocType only (the row's
+	``parent_doc`` is unset), so ``frappe.client.get`` / ``getdoc`` of another institution's row
+	answered. The row's own parent document decides."""
+
+	def has_child_permission(
+		child_doctype, ptype="read", child_doc=None, user=None, raise_exception=True, parent_doctype=None, **kw
+	):
+		allowed = original(child_doctype, ptype, child_doc, user, raise_exception, parent_doctype, **kw)
+		if not allowed or child_doc is None or getattr(child_doc, "parent_doc", None) is not None:
+			return allowed
+		row = child_doc
+		if isinstance(child_doc, str):
+			row = frappe.db.get_value(child_doctype, child_doc, ("parent", "parenttype"), as_dict=True)
+		parent, parenttype = (row or {}).get("parent"), (row or {}).get("parenttype")
+		if not parent or not parenttype or not frappe.db.exists(parenttype, parent):
+			return allowed  # a new row of an unsaved document
+		return frappe.permissions.has_permission(
+			parenttype, ptype=ptype, doc=parent, user=user, raise_exception=raise_exception
+		)
+
+	has_child_permission.hsq_wrapped = True
+	return has_child_permission
+
+
+def patch() -> None:
+	import frappe.permissions
+
+	if not getattr(frappe.permissions.has_child_permission, "hsq_wrapped", False):
+		frappe.permissions.has_child_permission = _parent_checked(frappe.permissions.has_child_permission)
