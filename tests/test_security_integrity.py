@@ -506,3 +506,9 @@ def test_every_state_changing_method_of_the_app_is_post_only():
 	assert not offenders, (
 		f"methods that change state must be POST only (or be listed as read-only): {offenders}"
 	)
+
+
+def test_anonymous_complaints_keep_no_patient_name_either(shared_world):
+	w = shared_world
+	name = registered(w, is_anonymous=1, patient_name="李四", complainant_phone="13900000000")
+	assert frappe.db.get_value("HSQ Complaint", name, ["patient_name", "complainant_phone"]) == (None, None)
