@@ -53,11 +53,17 @@ def door(cmd: str, http_method: str = "POST", **kwargs):
 
 	frappe.local.form_dict = frappe._dict(kwargs)
 	frappe.local.response = frappe._dict(docs=[])
+	had_request = hasattr(frappe.local, "request")
+	previous = getattr(frappe.local, "request", None)
 	frappe.local.request = frappe._dict(method=http_method, headers={}, path=f"/api/method/{cmd}")
 	try:
 		return execute_cmd(cmd)
 	finally:
-		frappe.local.request = None
+		# leave no request behind: later tests (print, pages) read frappe.local.request
+		if had_request:
+			frappe.local.request = previous
+		else:
+			del frappe.local.request
 
 
 def make_canaries(w) -> frappe._dict:
