@@ -150,11 +150,13 @@ def test_a_quarters_ranking_with_ties_and_an_empty_department(w, hospital):
 
 	depts = {frappe.db.get_value("HSQ Department", r.department, "department_name"): r for r in doc.department_results}
 	assert set(depts) == {"内科", "外科", "儿科", "空科室"}
-	assert depts["内科"].compliments == 2 and depts["外科"].compliments == 3
+	# the first compliment has no department: it takes 张医生's (内科)
+	assert depts["内科"].compliments == 2 and depts["外科"].compliments == 2 and depts["儿科"].compliments == 1
 	assert depts["外科"].upheld_complaints == 1
 	empty = depts["空科室"]
 	assert (empty.compliments, empty.satisfaction, empty.score, empty.proposed) == (0, 0, 0, 0)
-	assert empty.rank == len(depts)
+	# below the praised departments, above 外科 with its upheld complaint (score below zero)
+	assert empty.rank == 3 and depts["外科"].rank == 4 and depts["外科"].score < 0
 	# two model departments wanted; 外科 has an upheld complaint, so 内科 and 儿科
 	assert sorted(n for n, r in depts.items() if r.proposed) == ["儿科", "内科"]
 
