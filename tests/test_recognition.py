@@ -187,7 +187,7 @@ def test_the_institution_confirms_and_the_bureau_approves_then_it_is_published(w
 	with pytest.raises(frappe.PermissionError):
 		mine.approve()
 	mine.confirm()
-	assert mine.status == "Confirmed" and mine.confirmed_by == w.a.leader
+	assert mine.status == ranking.CONFIRMED and mine.confirmed_by == w.a.leader
 
 	assert dept not in [r.department_name for r in ranking.published_model_departments()]
 	as_user(w.bureau_admin)

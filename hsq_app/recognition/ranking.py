@@ -34,7 +34,7 @@ from hsq_app.permissions import is_unscoped
 from hsq_app.recognition.compliments import counts as compliment_counts
 
 ROUND = "HSQ Recognition Round"
-PROPOSED, CONFIRMED, APPROVED = "Proposed", "Confirmed", "Approved"
+PROPOSED, CONFIRMED, APPROVED = "Nominated", "Confirmed by Institution", "Approved"
 UPHELD = ("Upheld", "Partially Upheld")
 MIN_DEPARTMENTS, MAX_DEPARTMENTS = 2, 6
 WEIGHT_FIELDS = (

@@ -149,6 +149,9 @@ const hsq_inspection = {
 				.hsq-card .hsq-choices .btn { flex: 1 1 auto; min-width: 80px; }
 				.hsq-card input.hsq-num { max-width: 120px; display: inline-block; }
 				.hsq-card textarea, .hsq-card select { width: 100%; margin-top: 6px; }
+				.hsq-card textarea.hsq-note { min-height: 38px; height: 38px; }
+				.hsq-actions { display: flex; gap: 8px; margin-top: 12px; }
+				.hsq-actions .btn { flex: 1; }
 				.hsq-card .hsq-foot { display: flex; justify-content: space-between; align-items: center; margin-top: 6px; flex-wrap: wrap; gap: 6px; }
 			</style>
 			<div class="hsq-cards"></div>`);
@@ -157,6 +160,15 @@ const hsq_inspection = {
 			list.append(`<div class="hsq-card" data-row="${row.name}"></div>`);
 			hsq_inspection.render_card(frm, row);
 		});
+		if (hsq_inspection.editable(frm) && frappe.user.has_role("HSQ Bureau Inspector")) {
+			// at the end of the list, where a phone's thumb is after the last item
+			$(`<div class="hsq-actions">
+				<button type="button" class="btn btn-default hsq-save">${__("Save")}</button>
+				<button type="button" class="btn btn-primary hsq-submit">${__("Submit Inspection")}</button>
+			</div>`).appendTo(wrapper);
+			wrapper.find(".hsq-save").on("click", () => frm.save());
+			wrapper.find(".hsq-submit").on("click", () => hsq_inspection.submit(frm));
+		}
 		if (hsq_inspection.editable(frm) && !frm._hsq_departments) {
 			frappe.db
 				.get_list("HSQ Department", {
@@ -278,7 +290,10 @@ const hsq_inspection = {
 		if (frm.is_new()) return;
 		const inspector = frappe.user.has_role("HSQ Bureau Inspector");
 		if (frm.doc.status === "Draft" && inspector && hsq_inspection.editable(frm)) {
-			frm.page.set_primary_action(__("Submit Inspection"), () => hsq_inspection.submit(frm));
+			// Save stays the primary action (partial progress); submitting is its own step
+			frm.add_custom_button(__("Submit Inspection"), () => hsq_inspection.submit(frm)).addClass(
+				"btn-primary"
+			);
 		}
 		if (frm.doc.status === "Submitted" && inspector && frm.doc.failed_count) {
 			frm.add_custom_button(__("Re-inspect Failed Items"), () =>
