@@ -30,6 +30,7 @@ hsq_demo_data = [
 	"hsq_app.complaints.demo.make_demo_complaints",
 	"hsq_app.rectification.demo.make_demo",
 	"hsq_app.follow_up.setup.make_demo",
+	"hsq_app.inspection.demo.make_demo",  # issue 17
 ]
 
 # Permissions: isolation is carried by User Permissions kept in step with HSQ Staff
@@ -67,7 +68,13 @@ before_request = ["hsq_app.utils.client.set_request_ip", "hsq_app.utils.language
 
 
 # the complaint handling record print format reads its signatures from the workflow history
-jinja = {"methods": ["hsq_app.complaints.printing.handling_steps"]}
+jinja = {
+	"methods": [
+		"hsq_app.complaints.printing.handling_steps",
+		# model departments on /service-quality (issue 17)
+		"hsq_app.recognition.ranking.published_model_departments",
+	]
+}
 
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},

@@ -344,7 +344,13 @@ def test_institutions_see_their_submitted_visits_only_and_reply(w):
 	with pytest.raises(frappe.PermissionError):
 		visit.save()
 	visit.reload()
+	# the reply acts on the stored visit: a client's altered copy changes nothing else
+	stored_score = visit.total_score
+	visit.total_score = 100
+	visit.items[0].result = "Pass"
 	visit.reply("<b>已安排</b>导医台，下周到岗")
+	assert frappe.db.get_value(INSPECTION, doc.name, "total_score") == stored_score
+	assert frappe.db.get_value("HSQ Inspection Item", visit.items[0].name, "result") == "Fail"
 	assert frappe.db.get_value(INSPECTION, doc.name, ["institution_reply", "replied_by"]) == (
 		"已安排导医台，下周到岗",
 		w.a.officer,
@@ -364,3 +370,50 @@ def test_another_institution_cannot_reach_a_visit_through_rest_doors(w):
 	from frappe.client import get_list
 
 	assert doc.name not in [r["name"] for r in get_list(INSPECTION, limit_page_length=0)]
+
+
+# --------------------------------------------------------------------------------------------------
+# reports
+# --------------------------------------------------------------------------------------------------
+
+
+def test_scores_by_institution_and_area_and_the_most_failed_items(w, township):
+	from frappe.desk.query_report import run
+
+	for count in (3, 2):
+		doc = plan_visit(w.inspector, township.institution)
+		record(w.inspector, doc.name, {POSTERS: {"count": count}})
+		submit(w.inspector, doc.name)
+	other = plan_visit(w.inspector, w.a.institution)
+	record(w.inspector, other.name, {GUIDE_DESK: {"result": "Fail"}})
+	submit(w.inspector, other.name)
+	draft = plan_visit(w.inspector, w.b.institution)
+	record(w.inspector, draft.name, {GUIDE_DESK: {"result": "Fail"}})  # a draft counts nowhere
+
+	as_user(w.inspector)
+	scores = run("Inspection Scores", filters={}, ignore_prepared_report=True)["result"]
+	mine = next(r for r in scores if r["institution"] == township.institution)
+	assert mine["visits"] == 2 and mine["failed"] == 2 and mine["total_score"] < 100
+	assert mine["area_complaint_channels"] < 100 and mine["area_appearance"] == 100
+	assert not any(r["institution"] == w.b.institution for r in scores)
+
+	failed = run("Most Failed Inspection Items", filters={}, ignore_prepared_report=True)["result"]
+	top = {r["item"]: r for r in failed}
+	assert top[POSTERS]["failed"] >= 2 and top[GUIDE_DESK]["failed"] >= 1
+
+	as_user(w.a.officer)
+	scores = run("Inspection Scores", filters={}, ignore_prepared_report=True)["result"]
+	assert {r["institution"] for r in scores} == {w.a.institution}
+	failed = run("Most Failed Inspection Items", filters={}, ignore_prepared_report=True)["result"]
+	assert [r["item"] for r in failed] == [GUIDE_DESK]
+
+
+def test_the_workspace_opens_for_the_inspector_and_the_institution(w):
+	from frappe.desk.desktop import get_desktop_page
+
+	assert frappe.db.exists("Workspace", "督查与表彰")
+	for user in (w.inspector, w.a.leader):
+		as_user(user)
+		page = get_desktop_page(frappe.as_json({"name": "督查与表彰", "title": "督查与表彰", "public": 1}))
+		labels = {s["label"] for s in page["shortcuts"]["items"]}
+		assert {"专项整治督查", "表扬登记", "员工服务评分卡"} <= labels

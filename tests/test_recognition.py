@@ -184,6 +184,12 @@ def test_the_institution_confirms_and_the_bureau_approves_then_it_is_published(w
 	with pytest.raises(ranking.RecognitionError):
 		mine.save()
 	mine.reload()
+	not_nominated = next((r for r in mine.staff_results if not r.proposed), None)
+	if not_nominated:
+		not_nominated.proposed = 1
+		with pytest.raises(ranking.RecognitionError):
+			mine.save()
+		mine.reload()
 	with pytest.raises(frappe.PermissionError):
 		mine.approve()
 	mine.confirm()
@@ -211,3 +217,55 @@ def test_one_ranking_per_institution_and_period_and_bounds(w):
 		).insert()
 	assert ranking.quarter_bounds("2026-11-30") == (date(2026, 10, 1), date(2026, 12, 31))
 	assert ranking.quarter_bounds("2026-02-10") == (date(2026, 1, 1), date(2026, 3, 31))
+
+
+# --------------------------------------------------------------------------------------------------
+# what is published and exported
+# --------------------------------------------------------------------------------------------------
+
+
+def approved_round(w, institution):
+	as_user(w.bureau_admin)
+	doc = frappe.get_doc({"doctype": ROUND, "institution": institution, "period_start": Q[0], "period_end": Q[1]}).insert()
+	doc.db_set("status", ranking.CONFIRMED)
+	frappe.get_doc(ROUND, doc.name).approve()
+	as_user("Administrator")
+	return frappe.get_doc(ROUND, doc.name)
+
+
+def test_model_departments_appear_on_the_public_page_once_approved(w):
+	from frappe.website.serve import get_response_content
+
+	nurse = make_staff(w.a.institution, department=w.a.dept1)
+	praise(w.a.institution, staff=[nurse], from_name="患者王某", description="护士耐心细致")
+	doc = approved_round(w, w.a.institution)
+	assert [r.department for r in doc.department_results if r.proposed] == [w.a.dept1]
+	frappe.set_user("Guest")
+	html = get_response_content("service-quality")
+	frappe.set_user("Administrator")
+	assert 'id="hsq-sq-model-departments"' in html
+	assert frappe.db.get_value("HSQ Department", w.a.dept1, "department_name") in html
+	for private in ("患者王某", "护士耐心细致", nurse):
+		assert private not in html
+
+
+def test_the_staff_scorecard_exports_the_quarter_for_the_institution_only(w):
+	from frappe.desk.query_report import run
+
+	nurse = make_staff(w.a.institution, department=w.a.dept1, name=uid("护士"))
+	praise(w.a.institution, staff=[nurse])
+	praise(w.a.institution, staff=[nurse])
+	approved_round(w, w.a.institution)
+	filters = {"institution": w.a.institution, "from_date": str(Q[0]), "to_date": str(Q[1])}
+	as_user(w.a.leader)
+	result = run("Staff Service Scorecard", filters=filters, ignore_prepared_report=True)
+	row = next(r for r in result["result"] if r["staff"] == nurse)
+	assert row["compliments"] == 2 and row["rank"] == 1 and row["service_star"] == 1
+	mine = run("Staff Service Scorecard", filters={"from_date": str(Q[0]), "to_date": str(Q[1])}, ignore_prepared_report=True)
+	assert any(r["staff"] == nurse for r in mine["result"])  # the leader's own institution by default
+	as_user(w.b.leader)
+	with pytest.raises(frappe.PermissionError):
+		run("Staff Service Scorecard", filters=filters, ignore_prepared_report=True)
+	as_user(w.a.handler1)
+	with pytest.raises(frappe.PermissionError):
+		run("Staff Service Scorecard", filters=filters, ignore_prepared_report=True)

@@ -328,6 +328,12 @@ def check_changes(doc, before) -> None:
 			frappe.throw(_("The ranking's figures are computed and cannot be typed in"), RecognitionError)
 	if bureau and any(str(doc.get(f) or "") != str(before.get(f) or "") for f in WEIGHT_FIELDS):
 		compute(doc)
+		return
+	if not bureau:
+		for table in ("staff_results", "department_results"):
+			was = {r.name: cint(r.proposed) for r in before.get(table)}
+			if any(cint(r.proposed) and not was.get(r.name) for r in doc.get(table)):
+				frappe.throw(_("The institution may withdraw a nomination but not add one"), RecognitionError)
 
 
 def confirm(doc) -> None:

@@ -17,11 +17,13 @@ class HSQRecognitionRound(Document):
 	@frappe.whitelist(methods=["POST"])
 	def confirm(self):
 		"""The institution's leader or administrator confirms the proposals."""
+		self.load_from_db()  # act on the stored record, never on a client's copy of it
 		ranking.confirm(self)
 
 	@frappe.whitelist(methods=["POST"])
 	def approve(self):
 		"""A bureau admin approves: service stars and model departments are published."""
+		self.load_from_db()  # act on the stored record, never on a client's copy of it
 		ranking.approve(self)
 
 
