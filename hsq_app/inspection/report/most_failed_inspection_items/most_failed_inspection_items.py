@@ -3,8 +3,8 @@
 """督查常见问题: the checklist items most often failed county-wide (or in one institution)."""
 
 import frappe
+from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
-from frappe.query_builder.terms import Case
 from frappe.utils import add_months, flt, getdate, today
 
 from hsq_app.inspection.visits import FAIL, INSPECTION, PASS
