@@ -43,7 +43,13 @@ def plan_visit(inspector, institution, template=DEFAULT_TEMPLATE, **kw):
 	as_user(inspector)
 	try:
 		return frappe.get_doc(
-			{"doctype": INSPECTION, "institution": institution, "template": template, "visit_date": today(), **kw}
+			{
+				"doctype": INSPECTION,
+				"institution": institution,
+				"template": template,
+				"visit_date": today(),
+				**kw,
+			}
 		).insert()
 	finally:
 		as_user("Administrator")
@@ -130,7 +136,9 @@ def test_applies_to_accepts_chinese_and_rejects_unknown_words():
 		{
 			"doctype": "HSQ Inspection Template",
 			"template_name": uid("模板"),
-			"items": [{"item": "x", "area": "Other", "check_type": "Yes/No", "weight": 1, "applies_to": "Clinic"}],
+			"items": [
+				{"item": "x", "area": "Other", "check_type": "Yes/No", "weight": 1, "applies_to": "Clinic"}
+			],
 		}
 	)
 	with pytest.raises(ApplicabilityError):
@@ -150,10 +158,29 @@ def make_template(**kw):
 			"rectification_days": 20,
 			"items": [
 				{"item": "导医台", "area": "Guidance", "check_type": "Yes/No", "weight": 3},
-				{"item": "卫生间", "area": "Appearance", "check_type": "Score", "minimum": 3, "max_score": 5, "weight": 1},
-				{"item": "投诉电话", "area": "Complaint Channels", "check_type": "Count", "minimum": 5, "weight": 2},
+				{
+					"item": "卫生间",
+					"area": "Appearance",
+					"check_type": "Score",
+					"minimum": 3,
+					"max_score": 5,
+					"weight": 1,
+				},
+				{
+					"item": "投诉电话",
+					"area": "Complaint Channels",
+					"check_type": "Count",
+					"minimum": 5,
+					"weight": 2,
+				},
 				{"item": "绿色通道", "area": "Green Channel", "check_type": "Yes/No", "weight": 4},
-				{"item": "仅医院", "area": "Other", "check_type": "Yes/No", "weight": 5, "applies_to": "Hospital"},
+				{
+					"item": "仅医院",
+					"area": "Other",
+					"check_type": "Yes/No",
+					"weight": 5,
+					"applies_to": "Hospital",
+				},
 			],
 			**kw,
 		}
@@ -200,7 +227,9 @@ def work_task(township, task_name):
 	task = frappe.get_doc(TASK, task_name)
 	task.responsible_leader = township.leader
 	task.root_cause = "宣传栏位置不足"
-	task.append("measures", {"measure": "门诊、病房、收费处等处补贴投诉电话", "due_date": add_days(today(), 5)})
+	task.append(
+		"measures", {"measure": "门诊、病房、收费处等处补贴投诉电话", "due_date": add_days(today(), 5)}
+	)
 	task.save()
 	apply_workflow(frappe.get_doc(TASK, task_name), "Start")
 	task = frappe.get_doc(TASK, task_name)
@@ -222,7 +251,9 @@ def work_task(township, task_name):
 
 def test_township_with_three_posters_fails_proposes_one_task_and_a_reinspection_closes_it(w, township):
 	doc = plan_visit(w.inspector, township.institution)
-	doc = record(w.inspector, doc.name, {POSTERS: {"count": 3, "department": township.dept, "note": "仅门诊大厅等3处"}})
+	doc = record(
+		w.inspector, doc.name, {POSTERS: {"count": 3, "department": township.dept, "note": "仅门诊大厅等3处"}}
+	)
 	posters = next(r for r in doc.items if r.item == POSTERS)
 	assert posters.result == "Fail"
 	assert [r.item for r in doc.items if r.result == "Fail"] == [POSTERS]
@@ -232,7 +263,15 @@ def test_township_with_three_posters_fails_proposes_one_task_and_a_reinspection_
 	tasks = frappe.get_all(
 		TASK,
 		filters={"source_type": "Inspection", "source_name": doc.name},
-		fields=["name", "institution", "responsible_department", "deadline", "problem", "workflow_state", "raised_by_institution"],
+		fields=[
+			"name",
+			"institution",
+			"responsible_department",
+			"deadline",
+			"problem",
+			"workflow_state",
+			"raised_by_institution",
+		],
 	)
 	assert len(tasks) == 1
 	task = tasks[0]
@@ -255,7 +294,9 @@ def test_township_with_three_posters_fails_proposes_one_task_and_a_reinspection_
 	re = submit(w.inspector, again)
 
 	assert re.items[0].result == "Pass" and re.total_score == 100
-	closed = frappe.db.get_value(TASK, task.name, ["workflow_state", "verified_by", "effect_evaluation"], as_dict=True)
+	closed = frappe.db.get_value(
+		TASK, task.name, ["workflow_state", "verified_by", "effect_evaluation"], as_dict=True
+	)
 	assert closed.workflow_state == "Closed" and closed.verified_by == w.inspector
 	assert again in closed.effect_evaluation
 	assert frappe.db.get_value(INSPECTION, doc.name, "status") == "Closed"
@@ -275,7 +316,9 @@ def test_a_reinspection_that_still_fails_returns_the_task(w, township):
 	record(w.inspector, again, {POSTERS: {"count": 4}})
 	submit(w.inspector, again)
 	assert frappe.db.get_value(TASK, task, "workflow_state") == "In Progress"
-	assert "4" in frappe.db.get_value(TASK, task, "return_reason") or frappe.db.get_value(TASK, task, "return_reason")
+	assert "4" in frappe.db.get_value(TASK, task, "return_reason") or frappe.db.get_value(
+		TASK, task, "return_reason"
+	)
 	assert frappe.db.get_value(INSPECTION, doc.name, "status") == "Submitted"
 	assert frappe.db.get_value(INSPECTION, again, "status") == "Submitted"
 

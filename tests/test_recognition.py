@@ -5,7 +5,15 @@ from datetime import date
 
 import frappe
 import pytest
-from factories import close_complaint, make_complaint, make_department, make_institution, make_staff, make_staff_user, uid
+from factories import (
+	close_complaint,
+	make_complaint,
+	make_department,
+	make_institution,
+	make_staff,
+	make_staff_user,
+	uid,
+)
 
 from hsq_app import roles as R
 from hsq_app.recognition import compliments, ranking
@@ -85,7 +93,9 @@ def test_compliments_are_seen_along_the_staff_members_chain(w):
 	):
 		as_user(user)
 		assert (c.name in frappe.get_list(COMPLIMENT, pluck="name")) is sees, user
-		assert bool(frappe.has_permission(COMPLIMENT, "read", doc=frappe.get_doc(COMPLIMENT, c.name))) is sees, user
+		assert (
+			bool(frappe.has_permission(COMPLIMENT, "read", doc=frappe.get_doc(COMPLIMENT, c.name))) is sees
+		), user
 	as_user(w.a.handler1)
 	with pytest.raises(frappe.PermissionError):
 		praise(w.a.institution, staff=[nurse], user=w.a.handler1)
@@ -116,7 +126,13 @@ def hospital():
 	depts = {n: make_department(inst, n) for n in ("内科", "外科", "儿科", "空科室")}
 	staff = {
 		n: make_staff(inst, department=depts[d], name=n)
-		for n, d in (("张医生", "内科"), ("李护士", "内科"), ("王医生", "外科"), ("赵护士", "外科"), ("钱医生", "儿科"))
+		for n, d in (
+			("张医生", "内科"),
+			("李护士", "内科"),
+			("王医生", "外科"),
+			("赵护士", "外科"),
+			("钱医生", "儿科"),
+		)
 	}
 	return frappe._dict(institution=inst, depts=depts, staff=staff)
 
@@ -135,7 +151,13 @@ def test_a_quarters_ranking_with_ties_and_an_empty_department(w, hospital):
 
 	as_user(w.bureau_admin)
 	doc = frappe.get_doc(
-		{"doctype": ROUND, "institution": h.institution, "period_start": Q[0], "period_end": Q[1], "star_share": 20}
+		{
+			"doctype": ROUND,
+			"institution": h.institution,
+			"period_start": Q[0],
+			"period_end": Q[1],
+			"star_share": 20,
+		}
 	).insert()
 	as_user("Administrator")
 
@@ -148,10 +170,15 @@ def test_a_quarters_ranking_with_ties_and_an_empty_department(w, hospital):
 	# 20 % of 5 staff is one star, and the tie for first brings two
 	assert sorted(n for n, r in stars.items() if r.proposed) == ["张医生", "王医生"]
 
-	depts = {frappe.db.get_value("HSQ Department", r.department, "department_name"): r for r in doc.department_results}
+	depts = {
+		frappe.db.get_value("HSQ Department", r.department, "department_name"): r
+		for r in doc.department_results
+	}
 	assert set(depts) == {"内科", "外科", "儿科", "空科室"}
 	# the first compliment has no department: it takes 张医生's (内科)
-	assert depts["内科"].compliments == 2 and depts["外科"].compliments == 2 and depts["儿科"].compliments == 1
+	assert (
+		depts["内科"].compliments == 2 and depts["外科"].compliments == 2 and depts["儿科"].compliments == 1
+	)
 	assert depts["外科"].upheld_complaints == 1
 	empty = depts["空科室"]
 	assert (empty.compliments, empty.satisfaction, empty.score, empty.proposed) == (0, 0, 0, 0)
@@ -166,7 +193,9 @@ def test_the_institution_confirms_and_the_bureau_approves_then_it_is_published(w
 	nurse = make_staff(w.a.institution, department=dept)
 	praise(w.a.institution, staff=[nurse])
 	as_user(w.bureau_admin)
-	doc = frappe.get_doc({"doctype": ROUND, "institution": w.a.institution, "period_start": Q[0], "period_end": Q[1]}).insert()
+	doc = frappe.get_doc(
+		{"doctype": ROUND, "institution": w.a.institution, "period_start": Q[0], "period_end": Q[1]}
+	).insert()
 	with pytest.raises(frappe.PermissionError):
 		doc.confirm()
 
@@ -208,12 +237,22 @@ def test_the_institution_confirms_and_the_bureau_approves_then_it_is_published(w
 
 def test_one_ranking_per_institution_and_period_and_bounds(w):
 	as_user(w.bureau_admin)
-	frappe.get_doc({"doctype": ROUND, "institution": w.a.institution, "period_start": Q[0], "period_end": Q[1]}).insert()
-	with pytest.raises(ranking.RecognitionError):
-		frappe.get_doc({"doctype": ROUND, "institution": w.a.institution, "period_start": Q[0], "period_end": Q[1]}).insert()
+	frappe.get_doc(
+		{"doctype": ROUND, "institution": w.a.institution, "period_start": Q[0], "period_end": Q[1]}
+	).insert()
 	with pytest.raises(ranking.RecognitionError):
 		frappe.get_doc(
-			{"doctype": ROUND, "institution": w.b.institution, "period_start": Q[0], "period_end": Q[1], "model_departments": 7}
+			{"doctype": ROUND, "institution": w.a.institution, "period_start": Q[0], "period_end": Q[1]}
+		).insert()
+	with pytest.raises(ranking.RecognitionError):
+		frappe.get_doc(
+			{
+				"doctype": ROUND,
+				"institution": w.b.institution,
+				"period_start": Q[0],
+				"period_end": Q[1],
+				"model_departments": 7,
+			}
 		).insert()
 	assert ranking.quarter_bounds("2026-11-30") == (date(2026, 10, 1), date(2026, 12, 31))
 	assert ranking.quarter_bounds("2026-02-10") == (date(2026, 1, 1), date(2026, 3, 31))
@@ -226,7 +265,9 @@ def test_one_ranking_per_institution_and_period_and_bounds(w):
 
 def approved_round(w, institution):
 	as_user(w.bureau_admin)
-	doc = frappe.get_doc({"doctype": ROUND, "institution": institution, "period_start": Q[0], "period_end": Q[1]}).insert()
+	doc = frappe.get_doc(
+		{"doctype": ROUND, "institution": institution, "period_start": Q[0], "period_end": Q[1]}
+	).insert()
 	doc.db_set("status", ranking.CONFIRMED)
 	frappe.get_doc(ROUND, doc.name).approve()
 	as_user("Administrator")
@@ -261,7 +302,11 @@ def test_the_staff_scorecard_exports_the_quarter_for_the_institution_only(w):
 	result = run("Staff Service Scorecard", filters=filters, ignore_prepared_report=True)
 	row = next(r for r in result["result"] if r["staff"] == nurse)
 	assert row["compliments"] == 2 and row["rank"] == 1 and row["service_star"] == 1
-	mine = run("Staff Service Scorecard", filters={"from_date": str(Q[0]), "to_date": str(Q[1])}, ignore_prepared_report=True)
+	mine = run(
+		"Staff Service Scorecard",
+		filters={"from_date": str(Q[0]), "to_date": str(Q[1])},
+		ignore_prepared_report=True,
+	)
 	assert any(r["staff"] == nurse for r in mine["result"])  # the leader's own institution by default
 	as_user(w.b.leader)
 	with pytest.raises(frappe.PermissionError):

@@ -45,7 +45,9 @@ def parse_applies_to(text: str | None) -> tuple[set[str], set[str]]:
 		token = raw.strip()
 		if not token:
 			continue
-		canonical = {t.lower(): t for t in (*INSTITUTION_TYPES, *GRADES)}.get(token.lower()) or SYNONYMS.get(token)
+		canonical = {t.lower(): t for t in (*INSTITUTION_TYPES, *GRADES)}.get(token.lower()) or SYNONYMS.get(
+			token
+		)
 		if canonical in INSTITUTION_TYPES:
 			types.add(canonical)
 		elif canonical in GRADES:
@@ -124,8 +126,26 @@ DEFAULT_ITEMS = [
 	("Guidance", "定时公布坐诊医生名单", "Yes/No", 0, 0, 2, "", "Process"),
 	("Guidance", "院内标识标牌清晰、规范、易懂（0–5分）", "Score", 3, 5, 1, "", "Environment"),
 	("Convenience", "提供便民服务（轮椅、饮用水、老花镜、便民箱等）", "Yes/No", 0, 0, 1, "", "Process"),
-	("Green Channel", "开通绿色通道（老年人、残疾人、急危重症患者优先），标识醒目", "Yes/No", 0, 0, 2, "", "Process"),
-	("Complaint Channels", "24小时投诉电话张贴不低于5处", "Count", 5, 0, 2, "Township Health Center", "Other"),
+	(
+		"Green Channel",
+		"开通绿色通道（老年人、残疾人、急危重症患者优先），标识醒目",
+		"Yes/No",
+		0,
+		0,
+		2,
+		"",
+		"Process",
+	),
+	(
+		"Complaint Channels",
+		"24小时投诉电话张贴不低于5处",
+		"Count",
+		5,
+		0,
+		2,
+		"Township Health Center",
+		"Other",
+	),
 	("Complaint Channels", "所有科室、病房均张贴24小时投诉电话", "Yes/No", 0, 0, 2, SECONDARY_UP, "Other"),
 	("Complaint Channels", "公示投诉管理部门、地点、接待时间及投诉处理程序", "Yes/No", 0, 0, 1, "", "Other"),
 	("Appearance", "病房整洁、物品摆放有序（0–5分）", "Score", 3, 5, 1, "", "Environment"),

@@ -41,12 +41,25 @@ def make_demo():
 		visits.submit(doc)
 		if frappe.db.exists("HSQ Institution", TOWNSHIP_2):
 			frappe.get_doc(
-				{"doctype": "HSQ Inspection", "institution": TOWNSHIP_2, "template": DEFAULT_TEMPLATE, "visit_date": today()}
+				{
+					"doctype": "HSQ Inspection",
+					"institution": TOWNSHIP_2,
+					"template": DEFAULT_TEMPLATE,
+					"visit_date": today(),
+				}
 			).insert()
 		frappe.set_user("officer@rmyy.hsq.local")
-		staff = frappe.get_all("HSQ Staff", filters={"institution": HOSPITAL, "status": "Active"}, fields=["name", "department"], limit=2)
+		staff = frappe.get_all(
+			"HSQ Staff",
+			filters={"institution": HOSPITAL, "status": "Active"},
+			fields=["name", "department"],
+			limit=2,
+		)
 		for i, (channel, text) in enumerate(
-			(("Silk Banner", "患者家属送来锦旗“医德高尚 护理精心”"), ("Letter", "出院患者来信感谢医护人员耐心讲解病情"))
+			(
+				("Silk Banner", "患者家属送来锦旗“医德高尚 护理精心”"),
+				("Letter", "出院患者来信感谢医护人员耐心讲解病情"),
+			)
 		):
 			if i < len(staff):
 				frappe.get_doc(

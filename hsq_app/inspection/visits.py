@@ -21,21 +21,31 @@ The controller of HSQ Inspection is thin and calls this module:
 import frappe
 from frappe import _
 from frappe.model.workflow import apply_workflow
-from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime, strip_html
+from frappe.utils import add_days, cint, cstr, flt, getdate, now_datetime
 
 from hsq_app import roles as R
 from hsq_app.inspection.checklist import items_for
 from hsq_app.permissions import is_unscoped
+from hsq_app.utils.text import plain_text
 
 INSPECTION = "HSQ Inspection"
 TASK = "HSQ Rectification Task"
 DRAFT, SUBMITTED, CLOSED = "Draft", "Submitted", "Closed"
 PASS, FAIL, NA = "Pass", "Fail", "Not Applicable"
 REPLY_MAX = 2000
+NOTE_MAX = 1000
 # what a row copies from its template item (nobody edits these on a visit)
 DEFINITION_FIELDS = ("item", "area", "check_type", "minimum", "max_score", "weight", "category")
 # what the app derives; a client's value is never taken
-SYSTEM_FIELDS = ("status", "total_score", "failed_count", "submitted_at", "institution_reply", "replied_by", "replied_at")
+SYSTEM_FIELDS = (
+	"status",
+	"total_score",
+	"failed_count",
+	"submitted_at",
+	"institution_reply",
+	"replied_by",
+	"replied_at",
+)
 INSTITUTION_REPLIERS = (R.INSTITUTION_LEADER, R.QUALITY_OFFICER, R.INSTITUTION_ADMIN)
 
 
@@ -70,7 +80,9 @@ def before_insert(doc) -> None:
 	for row in rows:
 		recorded = given.get(cstr(row["item"]).strip())
 		if recorded:
-			row.update({f: recorded.get(f) for f in ("result", "count", "score", "note", "photo", "department")})
+			row.update(
+				{f: recorded.get(f) for f in ("result", "count", "score", "note", "photo", "department")}
+			)
 		doc.append("items", row)
 
 
@@ -79,6 +91,10 @@ def validate(doc) -> None:
 	if before:
 		check_changes(doc, before)
 	validate_departments(doc)
+	for row in doc.items:
+		row.note = (plain_text(row.note) or "")[:NOTE_MAX] or None
+	doc.team = (plain_text(doc.team) or "")[:NOTE_MAX] or None
+	doc.summary = (plain_text(doc.summary) or "")[:REPLY_MAX] or None
 	derive_results(doc)
 	doc.total_score = weighted_score(doc.items)
 	doc.failed_count = sum(1 for r in doc.items if r.result == FAIL)
@@ -105,7 +121,9 @@ def check_changes(doc, before) -> None:
 		(cstr(r.item), cstr(r.check_type), cint(r.minimum), cint(r.max_score), flt(r.weight)) for r in rows
 	]
 	if definition(doc.items) != definition(before.items):
-		frappe.throw(_("The checklist items of a visit come from its template and cannot be changed"), InspectionError)
+		frappe.throw(
+			_("The checklist items of a visit come from its template and cannot be changed"), InspectionError
+		)
 	for row, old in zip(doc.items, before.items, strict=True):
 		row.rectification_task = old.rectification_task
 		row.area, row.category = old.area, old.category
@@ -113,7 +131,10 @@ def check_changes(doc, before) -> None:
 
 def validate_departments(doc) -> None:
 	for row in doc.items:
-		if row.department and frappe.db.get_value("HSQ Department", row.department, "institution") != doc.institution:
+		if (
+			row.department
+			and frappe.db.get_value("HSQ Department", row.department, "institution") != doc.institution
+		):
 			frappe.throw(
 				_("Row {0}: department {1} does not belong to institution {2}").format(
 					row.idx, row.department, doc.institution
@@ -178,7 +199,9 @@ def submit(doc) -> None:
 	missing = [str(r.idx) for r in doc.items if not r.result]
 	if missing:
 		frappe.throw(
-			_("Record a result for every item before submitting (missing: row {0})").format(", ".join(missing)),
+			_("Record a result for every item before submitting (missing: row {0})").format(
+				", ".join(missing)
+			),
 			MissingResultError,
 		)
 	doc.status = SUBMITTED
@@ -195,7 +218,9 @@ def submit(doc) -> None:
 
 def propose_tasks(doc) -> list[str]:
 	"""One rectification task per failed item, in one step."""
-	deadline_days = cint(frappe.db.get_value("HSQ Inspection Template", doc.template, "rectification_days")) or 30
+	deadline_days = (
+		cint(frappe.db.get_value("HSQ Inspection Template", doc.template, "rectification_days")) or 30
+	)
 	made = []
 	for row in doc.items:
 		if row.result != FAIL or row.rectification_task:
@@ -237,7 +262,11 @@ def reinspection_rows(doc) -> list[dict]:
 		frappe.throw(_("Only a submitted inspection can be re-inspected"), InspectionError)
 	doc.institution, doc.template = original.institution, original.template
 	return [
-		{**{f: row.get(f) for f in DEFINITION_FIELDS}, "department": row.department, "rectification_task": row.rectification_task}
+		{
+			**{f: row.get(f) for f in DEFINITION_FIELDS},
+			"department": row.department,
+			"rectification_task": row.rectification_task,
+		}
 		for row in original.items
 		if row.result == FAIL
 	]
@@ -333,12 +362,14 @@ def make_reinspection(doc) -> str:
 def reply(doc, text: str) -> None:
 	"""The institution's reply to a submitted visit (plain text, capped)."""
 	roles = set(frappe.get_roles())
-	if frappe.session.user != "Administrator" and (is_unscoped(frappe.session.user) or not roles & set(INSTITUTION_REPLIERS)):
+	if frappe.session.user != "Administrator" and (
+		is_unscoped(frappe.session.user) or not roles & set(INSTITUTION_REPLIERS)
+	):
 		frappe.throw(_("Only the inspected institution may reply"), frappe.PermissionError)
 	doc.check_permission("read")
 	if doc.status == DRAFT:
 		frappe.throw(_("This inspection has not been submitted yet"), InspectionError)
-	text = strip_html(cstr(text)).strip()[:REPLY_MAX]
+	text = (plain_text(cstr(text)) or "")[:REPLY_MAX]
 	if not text:
 		frappe.throw(_("Please write a reply"), InspectionError)
 	doc.institution_reply = text

@@ -10,9 +10,10 @@ handlers) see their department's compliments, institution roles their institutio
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count
-from frappe.utils import cstr, get_datetime, strip_html
+from frappe.utils import get_datetime
 
 from hsq_app.permissions import department_only
+from hsq_app.utils.text import plain_text
 
 COMPLIMENT = "HSQ Compliment"
 DESCRIPTION_MAX = 4000
@@ -23,8 +24,8 @@ class ComplimentError(frappe.ValidationError):
 
 
 def before_validate(doc) -> None:
-	doc.description = strip_html(cstr(doc.description)).strip()[:DESCRIPTION_MAX]
-	doc.from_name = strip_html(cstr(doc.from_name)).strip()[:140] or None
+	doc.description = (plain_text(doc.description) or "")[:DESCRIPTION_MAX]
+	doc.from_name = (plain_text(doc.from_name) or "")[:140] or None
 	seen = set()
 	for row in list(doc.staff):
 		if row.staff in seen:
@@ -39,7 +40,10 @@ def before_validate(doc) -> None:
 def validate(doc) -> None:
 	if not doc.description:
 		frappe.throw(_("Please describe what was praised"), ComplimentError)
-	if doc.department and frappe.db.get_value("HSQ Department", doc.department, "institution") != doc.institution:
+	if (
+		doc.department
+		and frappe.db.get_value("HSQ Department", doc.department, "institution") != doc.institution
+	):
 		frappe.throw(
 			_("Department {0} does not belong to institution {1}").format(doc.department, doc.institution),
 			ComplimentError,

@@ -122,7 +122,10 @@ def figures(institution: str, start, end) -> tuple[list[dict], list[dict]]:
 		order_by="staff_name asc",
 	)
 	departments = frappe.get_all(
-		"HSQ Department", filters={"institution": institution}, fields=["name", "department_name"], order_by="department_name asc"
+		"HSQ Department",
+		filters={"institution": institution},
+		fields=["name", "department_name"],
+		order_by="department_name asc",
 	)
 	by_staff, by_dept = compliment_counts(institution, start, end)
 	sat_staff, sat_dept = satisfaction(institution, start, end)
@@ -223,7 +226,12 @@ def _surveys_available() -> bool:
 def upheld_complaints(institution: str, start, end) -> tuple[dict, dict]:
 	lo, hi = _window(start, end)
 	C, S = frappe.qb.DocType("HSQ Complaint"), frappe.qb.DocType("HSQ Complaint Staff")
-	cond = (C.institution == institution) & C.finding.isin(UPHELD) & (C.received_at >= lo) & (C.received_at <= hi)
+	cond = (
+		(C.institution == institution)
+		& C.finding.isin(UPHELD)
+		& (C.received_at >= lo)
+		& (C.received_at <= hi)
+	)
 	if frappe.get_meta("HSQ Complaint").has_field("merged_into"):
 		cond &= C.merged_into.isnull() | (C.merged_into == "")
 	staff = dict(
@@ -236,7 +244,11 @@ def upheld_complaints(institution: str, start, end) -> tuple[dict, dict]:
 		.run()
 	)
 	departments = dict(
-		frappe.qb.from_(C).select(C.department, Count(C.name)).where(cond & C.department.isnotnull()).groupby(C.department).run()
+		frappe.qb.from_(C)
+		.select(C.department, Count(C.name))
+		.where(cond & C.department.isnotnull())
+		.groupby(C.department)
+		.run()
 	)
 	return staff, departments
 
@@ -290,15 +302,22 @@ def validate(doc) -> None:
 		frappe.throw(_("The period ends before it starts"), RecognitionError)
 	if not MIN_DEPARTMENTS <= cint(doc.model_departments) <= MAX_DEPARTMENTS:
 		frappe.throw(
-			_("Propose between {0} and {1} model departments").format(MIN_DEPARTMENTS, MAX_DEPARTMENTS), RecognitionError
+			_("Propose between {0} and {1} model departments").format(MIN_DEPARTMENTS, MAX_DEPARTMENTS),
+			RecognitionError,
 		)
 	if not 0 < flt(doc.star_share) <= 100:
 		frappe.throw(_("The service star share is a percentage above 0"), RecognitionError)
 	duplicate = frappe.db.exists(
-		ROUND, {"institution": doc.institution, "period_start": doc.period_start, "name": ("!=", doc.name or "")}
+		ROUND,
+		{"institution": doc.institution, "period_start": doc.period_start, "name": ("!=", doc.name or "")},
 	)
 	if duplicate:
-		frappe.throw(_("Institution {0} already has a ranking for this period: {1}").format(doc.institution, duplicate), RecognitionError)
+		frappe.throw(
+			_("Institution {0} already has a ranking for this period: {1}").format(
+				doc.institution, duplicate
+			),
+			RecognitionError,
+		)
 	before = None if doc.is_new() else doc.get_doc_before_save()
 	if before and not doc.flags.hsq_system:
 		check_changes(doc, before)
@@ -310,14 +329,25 @@ def check_changes(doc, before) -> None:
 		frappe.throw(_("A confirmed ranking cannot be changed"), RecognitionError)
 	for field in ("status", "institution", "confirmed_by", "approved_by", "approved_at"):
 		if str(doc.get(field) or "") != str(before.get(field) or ""):
-			frappe.throw(_("{0} cannot be changed here").format(_(doc.meta.get_label(field))), RecognitionError)
+			frappe.throw(
+				_("{0} cannot be changed here").format(_(doc.meta.get_label(field))), RecognitionError
+			)
 	bureau = is_unscoped(frappe.session.user)
 	if not bureau:
 		for field in WEIGHT_FIELDS:
 			if str(doc.get(field) or "") != str(before.get(field) or ""):
 				frappe.throw(_("Only the bureau sets the weights and the period"), frappe.PermissionError)
 	figures_of = lambda rows: [  # noqa: E731
-		(r.get("staff"), r.department, r.compliments, flt(r.satisfaction), r.upheld_complaints, r.accountability, flt(r.score), r.rank)
+		(
+			r.get("staff"),
+			r.department,
+			r.compliments,
+			flt(r.satisfaction),
+			r.upheld_complaints,
+			r.accountability,
+			flt(r.score),
+			r.rank,
+		)
 		for r in rows
 	]
 	for table in ("staff_results", "department_results"):
@@ -338,8 +368,12 @@ def check_changes(doc, before) -> None:
 
 def confirm(doc) -> None:
 	roles = set(frappe.get_roles())
-	if frappe.session.user != "Administrator" and (is_unscoped(frappe.session.user) or not roles & set(CONFIRMERS)):
-		frappe.throw(_("Only the institution's leader or administrator confirms its ranking"), frappe.PermissionError)
+	if frappe.session.user != "Administrator" and (
+		is_unscoped(frappe.session.user) or not roles & set(CONFIRMERS)
+	):
+		frappe.throw(
+			_("Only the institution's leader or administrator confirms its ranking"), frappe.PermissionError
+		)
 	doc.check_permission("write")
 	if doc.status != PROPOSED:
 		frappe.throw(_("This ranking is not awaiting confirmation"), RecognitionError)
@@ -365,11 +399,21 @@ def create_rounds(period_start=None, weights: dict | None = None) -> list[str]:
 		frappe.throw(_("Only a bureau admin starts a ranking"), frappe.PermissionError)
 	start, end = quarter_bounds(period_start or add_days(quarter_bounds(now_datetime())[0], -1))
 	made = []
-	for inst in frappe.get_all("HSQ Institution", filters={"institution_type": ("!=", "Bureau")}, pluck="name"):
+	for inst in frappe.get_all(
+		"HSQ Institution", filters={"institution_type": ("!=", "Bureau")}, pluck="name"
+	):
 		if frappe.db.exists(ROUND, {"institution": inst, "period_start": start}):
 			continue
-		doc = frappe.get_doc({"doctype": ROUND, "institution": inst, "period_start": start, "period_end": end})
-		doc.update({k: v for k, v in (weights or {}).items() if k in WEIGHT_FIELDS and k not in ("period_start", "period_end")})
+		doc = frappe.get_doc(
+			{"doctype": ROUND, "institution": inst, "period_start": start, "period_end": end}
+		)
+		doc.update(
+			{
+				k: v
+				for k, v in (weights or {}).items()
+				if k in WEIGHT_FIELDS and k not in ("period_start", "period_end")
+			}
+		)
 		made.append(doc.insert().name)
 	return made
 

@@ -21,7 +21,12 @@ def visit(web_users):
 	make_department(inst, "公共卫生科")
 	frappe.set_user(w.inspector)
 	doc = frappe.get_doc(
-		{"doctype": "HSQ Inspection", "institution": inst, "template": DEFAULT_TEMPLATE, "team": "王督查、李督查"}
+		{
+			"doctype": "HSQ Inspection",
+			"institution": inst,
+			"template": DEFAULT_TEMPLATE,
+			"team": "王督查、李督查",
+		}
 	).insert()
 	frappe.set_user("Administrator")
 	frappe.db.commit()  # the web server reads it from its own connection
@@ -97,7 +102,9 @@ def test_inspector_completes_a_visit_on_a_phone(browser, live_server, web_users,
 	assert fresh("HSQ Inspection", visit.name, "status") == "Submitted"
 	assert fresh("HSQ Inspection", visit.name, "failed_count") == 1
 	tasks = frappe.get_all(
-		"HSQ Rectification Task", filters={"source_type": "Inspection", "source_name": visit.name}, fields=["problem"]
+		"HSQ Rectification Task",
+		filters={"source_type": "Inspection", "source_name": visit.name},
+		fields=["problem"],
 	)
 	assert len(tasks) == 1 and POSTERS in tasks[0].problem
 	# the draft is gone once the visit is saved

@@ -10,7 +10,15 @@ from hsq_app.inspection.visits import FAIL, INSPECTION, PASS, item_fraction
 from hsq_app.permissions import visible_institutions
 from hsq_app.utils.report import column
 
-AREAS = ("Guidance", "Convenience", "Green Channel", "Appearance", "Complaint Channels", "Medical Ethics", "Other")
+AREAS = (
+	"Guidance",
+	"Convenience",
+	"Green Channel",
+	"Appearance",
+	"Complaint Channels",
+	"Medical Ethics",
+	"Other",
+)
 
 
 def execute(filters=None):
@@ -66,7 +74,11 @@ def data(filters) -> list[dict]:
 		return []
 	items = frappe.get_all(
 		"HSQ Inspection Item",
-		filters={"parenttype": INSPECTION, "parent": ("in", [v.name for v in found]), "result": ("in", (PASS, FAIL))},
+		filters={
+			"parenttype": INSPECTION,
+			"parent": ("in", [v.name for v in found]),
+			"result": ("in", (PASS, FAIL)),
+		},
 		fields=["parent", "area", "check_type", "max_score", "weight", "result", "score"],
 	)
 	by_visit = {}
@@ -81,7 +93,10 @@ def data(filters) -> list[dict]:
 		g["failed"] += v.failed_count or 0
 		for item in by_visit.get(v.name, []):
 			earned, weight = g["areas"].get(item.area, (0.0, 0.0))
-			g["areas"][item.area] = (earned + flt(item.weight) * item_fraction(item), weight + flt(item.weight))
+			g["areas"][item.area] = (
+				earned + flt(item.weight) * item_fraction(item),
+				weight + flt(item.weight),
+			)
 	rows = []
 	for (institution, period), g in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
 		row = frappe._dict(
@@ -107,14 +122,18 @@ def chart(rows) -> dict | None:
 	score = {(r.institution, r.period): r.total_score for r in rows}
 	names = dict(
 		frappe.get_all(
-			"HSQ Institution", filters={"name": ("in", institutions)}, fields=["name", "institution_name"], as_list=True
+			"HSQ Institution",
+			filters={"name": ("in", institutions)},
+			fields=["name", "institution_name"],
+			as_list=True,
 		)
 	)
 	return {
 		"data": {
 			"labels": periods,
 			"datasets": [
-				{"name": names.get(i, i), "values": [score.get((i, p), 0) for p in periods]} for i in institutions
+				{"name": names.get(i, i), "values": [score.get((i, p), 0) for p in periods]}
+				for i in institutions
 			],
 		},
 		"type": "line" if len(periods) > 1 else "bar",
