@@ -21,6 +21,8 @@ hsq_install_defaults = [
 	"hsq_app.rectification.setup.install_defaults",
 	"hsq_app.follow_up.setup.ensure_defaults",
 	"hsq_app.complaints.sla_defaults.install_defaults",
+	# inspections and recognition (issue 17): the county plan's checklist
+	"hsq_app.inspection.checklist.install_defaults",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
@@ -28,12 +30,23 @@ hsq_demo_data = [
 	"hsq_app.complaints.demo.make_demo_complaints",
 	"hsq_app.rectification.demo.make_demo",
 	"hsq_app.follow_up.setup.make_demo",
+	"hsq_app.inspection.demo.make_demo",  # issue 17
 ]
 
 # Permissions: isolation is carried by User Permissions kept in step with HSQ Staff
 # (hsq_app.permissions); these two close the gap for users with no active post.
-permission_query_conditions = {"*": "hsq_app.permissions.query_conditions"}
-has_permission = {"*": "hsq_app.permissions.has_permission"}
+permission_query_conditions = {
+	"*": "hsq_app.permissions.query_conditions",
+	# institutions see their submitted inspections, not the inspector's drafts (issue 17)
+	"HSQ Inspection": "hsq_app.inspection.visits.query_conditions",
+	# department-level users see their department's compliments (issue 17)
+	"HSQ Compliment": "hsq_app.recognition.compliments.query_conditions",
+}
+has_permission = {
+	"*": "hsq_app.permissions.has_permission",
+	"HSQ Inspection": "hsq_app.inspection.visits.has_permission",
+	"HSQ Compliment": "hsq_app.recognition.compliments.has_permission",
+}
 
 # security: isolation (issue 11): Frappe doors that would query without the caller's permissions
 # answer through get_list (hsq_app.api.overrides); the query engine itself is guarded from
@@ -55,11 +68,19 @@ before_request = ["hsq_app.utils.client.set_request_ip", "hsq_app.utils.language
 
 
 # the complaint handling record print format reads its signatures from the workflow history
-jinja = {"methods": ["hsq_app.complaints.printing.handling_steps"]}
+jinja = {
+	"methods": [
+		"hsq_app.complaints.printing.handling_steps",
+		# model departments on /service-quality (issue 17)
+		"hsq_app.recognition.ranking.published_model_departments",
+	]
+}
 
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
 	"HSQ Complaint": {"on_update": "hsq_app.rectification.accountability.on_complaint_update"},
+	# a closed task may close the inspection that proposed it (issue 17)
+	"HSQ Rectification Task": {"on_update": "hsq_app.inspection.visits.on_task_update"},
 	"File": {
 		"before_insert": "hsq_app.rectification.evidence.before_file_change",
 		"on_trash": "hsq_app.rectification.evidence.before_file_change",

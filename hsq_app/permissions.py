@@ -28,7 +28,7 @@ from frappe import _
 from hsq_app.roles import BUREAU_ROLES, DEPARTMENT_ROLES, INSTITUTION_ROLES
 from hsq_app.security import isolation
 
-HSQ_MODULES = ("HSQ Setup", "Complaints", "Follow Up", "Rectification")
+HSQ_MODULES = ("HSQ Setup", "Complaints", "Follow Up", "Rectification", "Inspection", "Recognition")
 DEPARTMENT_SCOPED_DOCTYPES = ("HSQ Complaint",)
 UNRESTRICTED_USERS = ("Administrator", "Guest")
 

@@ -1,0 +1,454 @@
+"""Service stars (服务明星) and model departments (优质服务精品科室): a period's ranking per institution.
+
+A **HSQ Recognition Round** is one institution's period (a quarter by default). The bureau admin
+creates it with the weights it sets; the app figures, for every active staff member and every
+department of the institution:
+
+* compliments received in the period (:func:`hsq_app.recognition.compliments.counts`);
+* satisfaction: the mean overall score of follow-ups completed in the period (the staff member as
+  attending staff; for a department its patients' follow-ups, and its survey answers where the
+  survey module is installed);
+* upheld complaints received in the period (Upheld or Partially Upheld; merged duplicates count
+  nowhere);
+* approved accountability records raised in the period (staff; a department: its staff's).
+
+``score = compliments × w_c + (satisfaction − 3) × w_s − upheld × w_u − accountability × w_a``
+(no satisfaction answers: no satisfaction term). Ranks are competition ranks (1, 1, 3). A staff
+member or department is eligible with a positive score and no upheld complaint or accountability
+record; the proposal takes the top eligible share (default 20 % of the institution's staff,
+rounded up) and 2–6 departments, and whoever ties with the last one proposed is proposed too
+(departments never beyond six). The institution confirms (it may untick a proposal first), the
+bureau approves; approved model departments are published (:func:`published_model_departments`).
+"""
+
+import math
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Avg, Count
+from frappe.utils import add_days, cint, flt, get_datetime, getdate, now_datetime
+
+from hsq_app import roles as R
+from hsq_app.permissions import is_unscoped
+from hsq_app.recognition.compliments import counts as compliment_counts
+
+ROUND = "HSQ Recognition Round"
+PROPOSED, CONFIRMED, APPROVED = "Nominated", "Confirmed by Institution", "Approved"
+UPHELD = ("Upheld", "Partially Upheld")
+MIN_DEPARTMENTS, MAX_DEPARTMENTS = 2, 6
+WEIGHT_FIELDS = (
+	"compliment_weight",
+	"satisfaction_weight",
+	"upheld_complaint_weight",
+	"accountability_weight",
+	"star_share",
+	"model_departments",
+	"period_start",
+	"period_end",
+)
+CONFIRMERS = (R.INSTITUTION_LEADER, R.INSTITUTION_ADMIN)
+
+
+class RecognitionError(frappe.ValidationError):
+	pass
+
+
+def quarter_bounds(day) -> tuple[date, date]:
+	day = getdate(day)
+	first_month = 3 * ((day.month - 1) // 3) + 1
+	start = date(day.year, first_month, 1)
+	end = add_days(date(day.year + (first_month + 3 > 12), (first_month + 2) % 12 + 1, 1), -1)
+	return start, getdate(end)
+
+
+# --------------------------------------------------------------------------------------------------
+# pure ranking
+# --------------------------------------------------------------------------------------------------
+
+
+def score_of(row: dict, weights: dict) -> float:
+	value = row["compliments"] * flt(weights.get("compliment_weight"))
+	if row.get("satisfaction_count"):
+		value += (flt(row["satisfaction"]) - 3) * flt(weights.get("satisfaction_weight"))
+	value -= row["upheld_complaints"] * flt(weights.get("upheld_complaint_weight"))
+	value -= row["accountability"] * flt(weights.get("accountability_weight"))
+	return flt(value, 2)
+
+
+def assign_ranks(rows: list[dict]) -> list[dict]:
+	"""Sort by score (highest first) and give competition ranks: equal scores share a rank."""
+	rows.sort(key=lambda r: (-r["score"], r.get("label") or ""))
+	for i, row in enumerate(rows):
+		row["rank"] = rows[i - 1]["rank"] if i and row["score"] == rows[i - 1]["score"] else i + 1
+	return rows
+
+
+def eligible(row: dict) -> bool:
+	return row["score"] > 0 and not row["upheld_complaints"] and not row["accountability"]
+
+
+def propose(rows: list[dict], wanted: int, cap: int | None = None) -> None:
+	"""Mark the top ``wanted`` eligible rows, plus whoever ties with the last (never beyond ``cap``)."""
+	for row in rows:
+		row["proposed"] = 0
+	candidates = [r for r in rows if eligible(r)]
+	if wanted <= 0 or not candidates:
+		return
+	cut = candidates[min(wanted, len(candidates)) - 1]["rank"]
+	chosen = [r for r in candidates if r["rank"] <= cut]
+	if cap is not None and len(chosen) > cap:
+		chosen = [r for r in candidates if r["rank"] < cut]  # a tie across the cap is left out whole
+	for row in chosen:
+		row["proposed"] = 1
+
+
+def star_count(share: float, staff_total: int) -> int:
+	return math.ceil(flt(share) * staff_total / 100) if staff_total else 0
+
+
+# --------------------------------------------------------------------------------------------------
+# the figures
+# --------------------------------------------------------------------------------------------------
+
+
+def figures(institution: str, start, end) -> tuple[list[dict], list[dict]]:
+	"""(staff rows, department rows) with compliments, satisfaction, upheld complaints, accountability."""
+	start, end = getdate(start), getdate(end)
+	staff = frappe.get_all(
+		"HSQ Staff",
+		filters={"institution": institution, "status": "Active"},
+		fields=["name", "staff_name", "department"],
+		order_by="staff_name asc",
+	)
+	departments = frappe.get_all(
+		"HSQ Department",
+		filters={"institution": institution},
+		fields=["name", "department_name"],
+		order_by="department_name asc",
+	)
+	by_staff, by_dept = compliment_counts(institution, start, end)
+	sat_staff, sat_dept = satisfaction(institution, start, end)
+	upheld_staff, upheld_dept = upheld_complaints(institution, start, end)
+	acc_staff = accountability(institution, start, end)
+	staff_dept = {s.name: s.department for s in staff}
+
+	staff_rows = []
+	for s in staff:
+		mean, n = sat_staff.get(s.name, (0, 0))
+		staff_rows.append(
+			{
+				"staff": s.name,
+				"label": s.staff_name,
+				"department": s.department,
+				"compliments": cint(by_staff.get(s.name)),
+				"satisfaction": flt(mean, 2),
+				"satisfaction_count": n,
+				"upheld_complaints": cint(upheld_staff.get(s.name)),
+				"accountability": cint(acc_staff.get(s.name)),
+			}
+		)
+	dept_rows = []
+	for d in departments:
+		mean, n = sat_dept.get(d.name, (0, 0))
+		dept_rows.append(
+			{
+				"department": d.name,
+				"label": d.department_name,
+				"compliments": cint(by_dept.get(d.name)),
+				"satisfaction": flt(mean, 2),
+				"satisfaction_count": n,
+				"upheld_complaints": cint(upheld_dept.get(d.name)),
+				"accountability": sum(cint(c) for s, c in acc_staff.items() if staff_dept.get(s) == d.name),
+			}
+		)
+	return staff_rows, dept_rows
+
+
+def _window(start, end):
+	return get_datetime(f"{start} 00:00:00"), get_datetime(f"{end} 23:59:59.999999")
+
+
+def satisfaction(institution: str, start, end) -> tuple[dict, dict]:
+	"""({staff: (mean, n)}, {department: (mean, n)}) of follow-ups completed (and surveys answered)."""
+	lo, hi = _window(start, end)
+	FU, DR = frappe.qb.DocType("HSQ Follow Up"), frappe.qb.DocType("HSQ Discharge Record")
+	base = (
+		frappe.qb.from_(FU)
+		.join(DR)
+		.on(FU.discharge_record == DR.name)
+		.where(DR.institution == institution)
+		.where(FU.status == "Completed")
+		.where(FU.completed_at >= lo)
+		.where(FU.completed_at <= hi)
+		.where(FU.overall_satisfaction > 0)
+	)
+	staff = {
+		s: (flt(m), cint(n))
+		for s, m, n in base.select(DR.attending_staff, Avg(FU.overall_satisfaction), Count(FU.name))
+		.where(DR.attending_staff.isnotnull())
+		.groupby(DR.attending_staff)
+		.run()
+	}
+	sums = {
+		d: (flt(m) * cint(n), cint(n))
+		for d, m, n in base.select(DR.department, Avg(FU.overall_satisfaction), Count(FU.name))
+		.where(DR.department.isnotnull())
+		.groupby(DR.department)
+		.run()
+	}
+	if _surveys_available():
+		SR = frappe.qb.DocType("HSQ Survey Response")
+		for d, m, n in (
+			frappe.qb.from_(SR)
+			.select(SR.department, Avg(SR.overall_score), Count(SR.name))
+			.where(SR.institution == institution)
+			.where(SR.creation >= lo)
+			.where(SR.creation <= hi)
+			.where(SR.overall_score > 0)
+			.where(SR.department.isnotnull())
+			.groupby(SR.department)
+			.run()
+		):
+			total, count = sums.get(d, (0, 0))
+			sums[d] = (total + flt(m) * cint(n), count + cint(n))
+	departments = {d: (total / n, n) for d, (total, n) in sums.items() if n}
+	return staff, departments
+
+
+def _surveys_available() -> bool:
+	if not frappe.db.exists("DocType", "HSQ Survey Response"):
+		return False
+	meta = frappe.get_meta("HSQ Survey Response")
+	return all(meta.has_field(f) for f in ("institution", "department", "overall_score"))
+
+
+def upheld_complaints(institution: str, start, end) -> tuple[dict, dict]:
+	lo, hi = _window(start, end)
+	C, S = frappe.qb.DocType("HSQ Complaint"), frappe.qb.DocType("HSQ Complaint Staff")
+	cond = (
+		(C.institution == institution)
+		& C.finding.isin(UPHELD)
+		& (C.received_at >= lo)
+		& (C.received_at <= hi)
+	)
+	if frappe.get_meta("HSQ Complaint").has_field("merged_into"):
+		cond &= C.merged_into.isnull() | (C.merged_into == "")
+	staff = dict(
+		frappe.qb.from_(C)
+		.join(S)
+		.on((S.parent == C.name) & (S.parenttype == "HSQ Complaint"))
+		.select(S.staff, Count(C.name).distinct())
+		.where(cond)
+		.groupby(S.staff)
+		.run()
+	)
+	departments = dict(
+		frappe.qb.from_(C)
+		.select(C.department, Count(C.name))
+		.where(cond & C.department.isnotnull())
+		.groupby(C.department)
+		.run()
+	)
+	return staff, departments
+
+
+def accountability(institution: str, start, end) -> dict:
+	lo, hi = _window(start, end)
+	A = frappe.qb.DocType("HSQ Accountability Record")
+	return dict(
+		frappe.qb.from_(A)
+		.select(A.staff, Count(A.name))
+		.where(A.subject_type == "Staff")
+		.where(A.institution == institution)
+		.where(A.status == "Approved")
+		.where(A.creation >= lo)
+		.where(A.creation <= hi)
+		.groupby(A.staff)
+		.run()
+	)
+
+
+# --------------------------------------------------------------------------------------------------
+# the round (controller entry points and decisions)
+# --------------------------------------------------------------------------------------------------
+
+
+def compute(doc) -> None:
+	"""Fill the round's rankings and proposals from the period's figures and the round's weights."""
+	weights = {f: doc.get(f) for f in WEIGHT_FIELDS}
+	staff_rows, dept_rows = figures(doc.institution, doc.period_start, doc.period_end)
+	for row in staff_rows + dept_rows:
+		row["score"] = score_of(row, weights)
+	assign_ranks(staff_rows)
+	assign_ranks(dept_rows)
+	propose(staff_rows, star_count(doc.star_share, len(staff_rows)))
+	propose(dept_rows, cint(doc.model_departments), cap=MAX_DEPARTMENTS)
+	drop = ("label",)
+	doc.set("staff_results", [{k: v for k, v in r.items() if k not in drop} for r in staff_rows])
+	doc.set("department_results", [{k: v for k, v in r.items() if k not in drop} for r in dept_rows])
+
+
+def before_insert(doc) -> None:
+	doc.status = PROPOSED
+	doc.confirmed_by = doc.approved_by = doc.approved_at = None
+	if not doc.period_start:
+		doc.period_start, doc.period_end = quarter_bounds(add_days(quarter_bounds(now_datetime())[0], -1))
+	compute(doc)
+
+
+def validate(doc) -> None:
+	if getdate(doc.period_end) < getdate(doc.period_start):
+		frappe.throw(_("The period ends before it starts"), RecognitionError)
+	if not MIN_DEPARTMENTS <= cint(doc.model_departments) <= MAX_DEPARTMENTS:
+		frappe.throw(
+			_("Propose between {0} and {1} model departments").format(MIN_DEPARTMENTS, MAX_DEPARTMENTS),
+			RecognitionError,
+		)
+	if not 0 < flt(doc.star_share) <= 100:
+		frappe.throw(_("The service star share is a percentage above 0"), RecognitionError)
+	duplicate = frappe.db.exists(
+		ROUND,
+		{"institution": doc.institution, "period_start": doc.period_start, "name": ("!=", doc.name or "")},
+	)
+	if duplicate:
+		frappe.throw(
+			_("Institution {0} already has a ranking for this period: {1}").format(
+				doc.institution, duplicate
+			),
+			RecognitionError,
+		)
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	if before and not doc.flags.hsq_system:
+		check_changes(doc, before)
+
+
+def check_changes(doc, before) -> None:
+	"""The bureau sets weights (while proposed); the institution only ticks and unticks proposals."""
+	if before.status != PROPOSED:
+		frappe.throw(_("A confirmed ranking cannot be changed"), RecognitionError)
+	for field in ("status", "institution", "confirmed_by", "approved_by", "approved_at"):
+		if str(doc.get(field) or "") != str(before.get(field) or ""):
+			frappe.throw(
+				_("{0} cannot be changed here").format(_(doc.meta.get_label(field))), RecognitionError
+			)
+	bureau = is_unscoped(frappe.session.user)
+	if not bureau:
+		for field in WEIGHT_FIELDS:
+			if str(doc.get(field) or "") != str(before.get(field) or ""):
+				frappe.throw(_("Only the bureau sets the weights and the period"), frappe.PermissionError)
+	figures_of = lambda rows: [  # noqa: E731
+		(
+			r.get("staff"),
+			r.department,
+			r.compliments,
+			flt(r.satisfaction),
+			r.upheld_complaints,
+			r.accountability,
+			flt(r.score),
+			r.rank,
+		)
+		for r in rows
+	]
+	for table in ("staff_results", "department_results"):
+		if figures_of(doc.get(table)) != figures_of(before.get(table)):
+			if bureau:
+				compute(doc)  # the bureau changed weights or rows: figures are recomputed, not typed
+				return
+			frappe.throw(_("The ranking's figures are computed and cannot be typed in"), RecognitionError)
+	if bureau and any(str(doc.get(f) or "") != str(before.get(f) or "") for f in WEIGHT_FIELDS):
+		compute(doc)
+		return
+	if not bureau:
+		for table in ("staff_results", "department_results"):
+			was = {r.name: cint(r.proposed) for r in before.get(table)}
+			if any(cint(r.proposed) and not was.get(r.name) for r in doc.get(table)):
+				frappe.throw(_("The institution may withdraw a nomination but not add one"), RecognitionError)
+
+
+def confirm(doc) -> None:
+	roles = set(frappe.get_roles())
+	if frappe.session.user != "Administrator" and (
+		is_unscoped(frappe.session.user) or not roles & set(CONFIRMERS)
+	):
+		frappe.throw(
+			_("Only the institution's leader or administrator confirms its ranking"), frappe.PermissionError
+		)
+	doc.check_permission("write")
+	if doc.status != PROPOSED:
+		frappe.throw(_("This ranking is not awaiting confirmation"), RecognitionError)
+	doc.status, doc.confirmed_by = CONFIRMED, frappe.session.user
+	doc.flags.hsq_system = True
+	doc.save()
+
+
+def approve(doc) -> None:
+	if frappe.session.user != "Administrator" and R.BUREAU_ADMIN not in frappe.get_roles():
+		frappe.throw(_("Only a bureau admin approves a ranking"), frappe.PermissionError)
+	doc.check_permission("write")
+	if doc.status != CONFIRMED:
+		frappe.throw(_("The institution has not confirmed this ranking yet"), RecognitionError)
+	doc.status, doc.approved_by, doc.approved_at = APPROVED, frappe.session.user, now_datetime()
+	doc.flags.hsq_system = True
+	doc.save()
+
+
+def create_rounds(period_start=None, weights: dict | None = None) -> list[str]:
+	"""The bureau's one step: a round for every hospital and health centre missing one for the period."""
+	if frappe.session.user != "Administrator" and R.BUREAU_ADMIN not in frappe.get_roles():
+		frappe.throw(_("Only a bureau admin starts a ranking"), frappe.PermissionError)
+	start, end = quarter_bounds(period_start or add_days(quarter_bounds(now_datetime())[0], -1))
+	made = []
+	for inst in frappe.get_all(
+		"HSQ Institution", filters={"institution_type": ("!=", "Bureau")}, pluck="name"
+	):
+		if frappe.db.exists(ROUND, {"institution": inst, "period_start": start}):
+			continue
+		doc = frappe.get_doc(
+			{"doctype": ROUND, "institution": inst, "period_start": start, "period_end": end}
+		)
+		doc.update(
+			{
+				k: v
+				for k, v in (weights or {}).items()
+				if k in WEIGHT_FIELDS and k not in ("period_start", "period_end")
+			}
+		)
+		made.append(doc.insert().name)
+	return made
+
+
+def published_model_departments(limit: int = 50) -> list[dict]:
+	"""Approved model departments of each institution's latest approved period (public: names only)."""
+	RR, D = frappe.qb.DocType(ROUND), frappe.qb.DocType("HSQ Recognition Department Result")
+	Dept, Inst = frappe.qb.DocType("HSQ Department"), frappe.qb.DocType("HSQ Institution")
+	rounds = (
+		frappe.qb.from_(RR)
+		.select(RR.name, RR.institution, RR.period_start, RR.period_end)
+		.where(RR.status == APPROVED)
+		.orderby(RR.period_start, order=frappe.qb.desc)
+		.run(as_dict=True)
+	)
+	latest = {}
+	for r in rounds:
+		latest.setdefault(r.institution, r)
+	if not latest:
+		return []
+	rows = (
+		frappe.qb.from_(D)
+		.join(Dept)
+		.on(D.department == Dept.name)
+		.join(RR)
+		.on(D.parent == RR.name)
+		.join(Inst)
+		.on(RR.institution == Inst.name)
+		.select(Inst.institution_name, Dept.department_name, RR.period_start, RR.period_end, D.rank)
+		.where(D.parenttype == ROUND)
+		.where(D.proposed == 1)
+		.where(RR.name.isin([r.name for r in latest.values()]))
+		.orderby(Inst.institution_name)
+		.orderby(D.rank)
+		.limit(limit)
+		.run(as_dict=True)
+	)
+	return rows
