@@ -126,7 +126,7 @@ def get_link_title(doctype, docname):
 	return frappe_get_link_title(doctype, docname)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def unzip_file(name: str):
 	"""Frappe unzips any File by name, whoever asks; only someone who may change the file may."""
 	from frappe.core.api.file import unzip_file as frappe_unzip_file
