@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """hsq harness: build or reuse a Frappe v15 bench for hsq_app, then serve a demo site or run the tests.
 
-Two commands (see README):
+The README's two commands, and what goes with serving:
 
-    bin/hsq start            build/reuse the bench, site hsq.localhost with demo data, serve :8000
-    bin/hsq test [ARGS...]   build/reuse the bench, recreate hsq-test.localhost, run pytest ARGS
+    bin/hsq start [--dev]          build/reuse the bench, site hsq.localhost with demo data, serve :8000 as
+                                   production does (nginx, gunicorn, socketio, RQ workers, scheduler and a
+                                   daily backup under supervisord); --dev: Frappe's development server
+    bin/hsq test [ARGS...]         build/reuse the bench, recreate hsq-test.localhost, run pytest ARGS
+    bin/hsq stop | status          stop what start serves | say what runs and what is unhealthy
+    bin/hsq backup [SITE]          database, files and site config in one bundle (HSQ_BACKUP_*)
+    bin/hsq restore BUNDLE [SITE]  a bundle into a new site
+    bin/hsq replica start|stop|status [SITE]   a read replica on HSQ_REPLICA_PORT (3307)
 
 Only the Python standard library is used here: this file runs before any bench exists.
 Every step is idempotent; a failing step prints one line ``hsq: <step>: <reason>`` and exits non-zero.
@@ -116,15 +122,35 @@ def config_from_env(env: dict[str, str], is_root: bool, home: str) -> Config:
 	)
 
 
+COMMANDS = {
+	"start": "build/reuse the bench and serve the production shape (--dev: the development server)",
+	"stop": "stop what start serves",
+	"status": "what runs and what is unhealthy (exit 1 when something is)",
+	"test": "recreate the test site and run pytest ARGS",
+	"backup": "back up SITE (default the served site) into one bundle",
+	"restore": "restore BUNDLE into a new SITE",
+	"replica": "start|stop|status a read replica of SITE on HSQ_REPLICA_PORT",
+	"backup-clock": "(run by supervisord) a daily backup",
+}
+
+
 def parse_args(argv: list[str]) -> tuple[str, list[str]]:
-	"""Return (command, passthrough args). Everything after ``test`` goes to pytest untouched."""
+	"""Return (command, args). Everything after ``test`` goes to pytest untouched."""
 	if not argv or argv[0] in {"-h", "--help", "help"}:
 		return "help", []
 	command, rest = argv[0], argv[1:]
-	if command not in {"start", "test", "stop"}:
-		raise HarnessError("arguments", f"unknown command {command!r} (use start, test or stop)")
-	if command in {"start", "stop"} and rest:
+	if command not in COMMANDS:
+		raise HarnessError("arguments", f"unknown command {command!r} (use {', '.join(list(COMMANDS)[:-1])})")
+	if command == "start" and rest not in ([], ["--dev"]):
+		raise HarnessError("arguments", f"start takes only --dev, got {' '.join(rest)}")
+	if command in {"stop", "status", "backup-clock"} and rest:
 		raise HarnessError("arguments", f"{command} takes no arguments, got {' '.join(rest)}")
+	if command == "backup" and len(rest) > 1:
+		raise HarnessError("arguments", "backup takes at most one SITE")
+	if command == "restore" and not 1 <= len(rest) <= 2:
+		raise HarnessError("arguments", "restore takes BUNDLE [SITE]")
+	if command == "replica" and (not rest or rest[0] not in {"start", "stop", "status"} or len(rest) > 2):
+		raise HarnessError("arguments", "replica takes start|stop|status [SITE]")
 	return command, rest
 
 
@@ -135,6 +161,8 @@ def common_site_config(cfg: Config) -> dict:
 		"redis_queue": cfg.redis_url,
 		"redis_socketio": cfg.redis_url,
 		"webserver_port": cfg.port,
+		# socketio behind nginx on its own port per bench (the default 9000 would collide across benches)
+		"socketio_port": internal_ports(cfg.port)[1],
 		"db_host": cfg.db_host,
 		"db_port": cfg.db_port,
 		"serve_default_site": True,
@@ -165,17 +193,6 @@ def db_admin_sql(user: str, password: str) -> str:
 	stmts.append("SET GLOBAL collation_server = 'utf8mb4_unicode_ci';")
 	stmts.append("FLUSH PRIVILEGES;")
 	return "\n".join(stmts)
-
-
-MARIADB_CNF = """# written by hsq harness: what Frappe requires of MariaDB
-[mysqld]
-character-set-client-handshake = FALSE
-character-set-server = utf8mb4
-collation-server = utf8mb4_unicode_ci
-
-[mysql]
-default-character-set = utf8mb4
-"""
 
 
 def resolve_test_path(arg: str, app_dir: Path) -> str:
@@ -381,15 +398,30 @@ def step_system(cfg: Config, runner: Runner) -> None:
 	for tool, pkg in (("wkhtmltopdf", "wkhtmltopdf"), ("chromium", "chromium")):
 		if not shutil.which(tool):
 			missing.append(pkg)
+	# the production shape (nginx, supervisord) and encrypted backups (openssl)
+	for path, pkg in (("/usr/sbin/nginx", "nginx"), ("/usr/bin/supervisord", "supervisor"), ("/usr/bin/openssl", "openssl")):
+		if not Path(path).exists():
+			missing.append(pkg)
 	if missing:
 		log(f"installing Debian packages: {' '.join(missing)}")
 		runner.run("system", ["apt-get", "update", "-qq"], as_bench_user=False, quiet=True)
-		runner.run(
-			"system",
-			["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-			as_bench_user=False,
-			quiet=True,
-		)
+		# the packages' own services (nginx on :80, the system supervisord) must not start: the
+		# harness runs its own, per bench
+		policy = Path("/usr/sbin/policy-rc.d")
+		made_policy = not policy.exists()
+		if made_policy:
+			policy.write_text("#!/bin/sh\n# hsq harness: no service starts during package installs\nexit 101\n")
+			policy.chmod(0o755)
+		try:
+			runner.run(
+				"system",
+				["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+				as_bench_user=False,
+				quiet=True,
+			)
+		finally:
+			if made_policy:
+				policy.unlink(missing_ok=True)
 	if not _user_exists():
 		log(f"creating system user {BENCH_USER}")
 		runner.run("system", ["useradd", "-m", "-s", "/bin/bash", BENCH_USER], as_bench_user=False)
@@ -406,6 +438,7 @@ def _python_headers_present() -> bool:
 
 def step_services(cfg: Config, runner: Runner) -> None:
 	"""MariaDB and Redis: used where they run, started (and configured) as root where they do not."""
+	step_db_conf(cfg, runner)
 	if not port_open(cfg.db_host, cfg.db_port):
 		if cfg.as_root and is_loopback(cfg.db_host) and cfg.db_port == 3306:
 			log("starting MariaDB")
@@ -413,10 +446,6 @@ def step_services(cfg: Config, runner: Runner) -> None:
 			_wait_port(cfg.db_host, cfg.db_port, 30)
 		if not port_open(cfg.db_host, cfg.db_port):
 			raise HarnessError("database", f"MariaDB at {cfg.db_host}:{cfg.db_port} is unreachable")
-	if cfg.as_root and is_loopback(cfg.db_host):
-		cnf = Path("/etc/mysql/mariadb.conf.d/99-hsq.cnf")
-		if cnf.parent.exists() and (not cnf.exists() or cnf.read_text() != MARIADB_CNF):
-			cnf.write_text(MARIADB_CNF)
 	host, _, rport = cfg.redis_url.removeprefix("redis://").partition(":")
 	rport = int(rport.split("/")[0] or 6379)
 	if not port_open(host, rport):
@@ -739,14 +768,275 @@ def step_assets(cfg: Config, runner: Runner) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# serving
+# serving: the production shape (nginx + gunicorn + socketio + RQ workers + scheduler under supervisord)
 # --------------------------------------------------------------------------------------------------
 
-PROCESSES = {
+# the development server, kept for `bin/hsq start --dev`
+DEV_PROCESSES = {
 	"web": ["serve", "--port", "{port}", "--noreload"],
 	"worker": ["worker"],
 	"schedule": ["schedule"],
 }
+
+# every program of the production shape, in the order `status` lists them
+PROGRAMS = ("nginx", "web", "socketio", "worker-default", "worker-short", "worker-long", "schedule", "backup")
+
+
+def internal_ports(port: int) -> tuple[int, int]:
+	"""(gunicorn, socketio) ports behind nginx: HSQ_PORT + 10000 and + 11000 (pure)."""
+	if port + 11000 > 65535:
+		raise HarnessError("config", f"HSQ_PORT {port} is too high: gunicorn and socketio use it + 10000 and + 11000")
+	return port + 10000, port + 11000
+
+
+def web_workers(cpus: int | None = None, env: dict | None = None) -> int:
+	"""gunicorn workers: HSQ_WEB_WORKERS, else bench's rule 2 x cores + 1 (pure given its inputs)."""
+	value = (env if env is not None else os.environ).get("HSQ_WEB_WORKERS", "")
+	if value:
+		if not value.isdigit() or int(value) < 1:
+			raise HarnessError("config", f"HSQ_WEB_WORKERS must be a positive number, got {value!r}")
+		return int(value)
+	return 2 * (cpus or os.cpu_count() or 1) + 1
+
+
+def conf_dir(cfg: Config) -> Path:
+	return cfg.bench / "config" / "hsq"
+
+
+def supervisor_conf_path(cfg: Config) -> Path:
+	return conf_dir(cfg) / "supervisord.conf"
+
+
+def supervisor_sock(cfg: Config) -> Path:
+	return conf_dir(cfg) / "supervisor.sock"
+
+
+def nginx_conf(cfg: Config, site: str, port: int) -> str:
+	"""nginx in front of gunicorn and socketio, as `bench setup nginx` writes it, for one bench (pure)."""
+	gport, sport = internal_ports(port)
+	b, c = cfg.bench, conf_dir(cfg)
+	tmp = c / "nginx-tmp"
+	return f"""# written by hsq harness (bin/hsq start); regenerated on every start
+worker_processes auto;
+pid {c}/nginx.pid;
+error_log {b}/logs/hsq-nginx-error.log warn;
+
+events {{
+	worker_connections 1024;
+}}
+
+http {{
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log {b}/logs/hsq-nginx-access.log;
+	client_body_temp_path {tmp}/body;
+	proxy_temp_path {tmp}/proxy;
+	fastcgi_temp_path {tmp}/fastcgi;
+	uwsgi_temp_path {tmp}/uwsgi;
+	scgi_temp_path {tmp}/scgi;
+
+	sendfile on;
+	tcp_nopush on;
+	keepalive_timeout 65;
+	server_tokens off;
+	client_max_body_size 50m;
+	client_body_timeout 60s;
+	send_timeout 120s;
+
+	gzip on;
+	gzip_vary on;
+	gzip_proxied any;
+	gzip_comp_level 5;
+	gzip_min_length 256;
+	gzip_types application/javascript application/json application/xml application/rss+xml
+		application/vnd.ms-fontobject application/x-font-ttf font/opentype image/svg+xml
+		image/x-icon text/css text/plain text/xml text/javascript;
+
+	upstream hsq-frappe {{
+		server 127.0.0.1:{gport} fail_timeout=0;
+	}}
+	upstream hsq-socketio {{
+		server 127.0.0.1:{sport} fail_timeout=0;
+	}}
+
+	server {{
+		listen {port};
+		server_name _;
+		root {b}/sites;
+
+		proxy_buffer_size 128k;
+		proxy_buffers 4 256k;
+		proxy_busy_buffers_size 256k;
+
+		add_header X-Frame-Options "SAMEORIGIN";
+		add_header X-Content-Type-Options nosniff;
+		add_header Referrer-Policy "same-origin, strict-origin-when-cross-origin";
+
+		location /assets {{
+			try_files $uri =404;
+			add_header Cache-Control "max-age=31536000";
+		}}
+
+		location ~ ^/protected/(.*) {{
+			internal;
+			try_files /{site}/$1 =404;
+		}}
+
+		location /socket.io {{
+			proxy_http_version 1.1;
+			proxy_set_header Upgrade $http_upgrade;
+			proxy_set_header Connection "upgrade";
+			proxy_set_header X-Frappe-Site-Name {site};
+			proxy_set_header Origin $scheme://$http_host;
+			proxy_set_header Host $host;
+			proxy_read_timeout 120s;
+			proxy_pass http://hsq-socketio;
+		}}
+
+		location / {{
+			rewrite ^(.+)/$ $1 permanent;
+			rewrite ^(.+)/index\\.html$ $1 permanent;
+			rewrite ^(.+)\\.html$ $1 permanent;
+
+			location ~* ^/files/.*\\.(htm|html|svg|xml) {{
+				add_header Content-disposition "attachment";
+				try_files /{site}/public/$uri @webserver;
+			}}
+
+			try_files /{site}/public/$uri @webserver;
+		}}
+
+		location @webserver {{
+			proxy_http_version 1.1;
+			proxy_set_header X-Forwarded-For $remote_addr;
+			proxy_set_header X-Forwarded-Proto $scheme;
+			proxy_set_header X-Frappe-Site-Name {site};
+			proxy_set_header Host $host;
+			proxy_set_header X-Use-X-Accel-Redirect True;
+			proxy_read_timeout 120s;
+			proxy_redirect off;
+			proxy_pass http://hsq-frappe;
+		}}
+
+		error_page 502 503 504 /hsq-unavailable.html;
+		location = /hsq-unavailable.html {{
+			root {c};
+			internal;
+		}}
+	}}
+}}
+"""
+
+
+UNAVAILABLE_HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>服务暂不可用</title></head>
+<body style="font-family: sans-serif; margin: 4em auto; max-width: 36em; color: #333">
+<h1>服务暂不可用</h1>
+<p>系统正在启动或维护，请稍后刷新页面重试。</p>
+<p style="color: #888">Service temporarily unavailable. Please retry in a moment.</p>
+</body></html>
+"""
+
+
+def supervisor_conf(cfg: Config, runner_env: dict, site: str, port: int, workers: int, bench_bin: str) -> str:
+	"""supervisord for one bench: every program restarted when it dies (pure)."""
+	gport, _ = internal_ports(port)
+	b, c = cfg.bench, conf_dir(cfg)
+	py = f"{b}/env/bin/python"
+	keep = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "PIP_CONSTRAINT")
+	env_items = {k: runner_env[k] for k in keep if k in runner_env}
+	env_items.update(
+		{
+			"PYTHONUNBUFFERED": "1",
+			"FRAPPE_BENCH_ROOT": str(b),
+			"HSQ_BENCH": str(b),
+			"HSQ_SITE": site,
+			"HSQ_REDIS_URL": cfg.redis_url,
+			"HSQ_DB_HOST": cfg.db_host,
+			"HSQ_DB_PORT": str(cfg.db_port),
+		}
+	)
+	for key in ("HSQ_BACKUP_DIR", "HSQ_BACKUP_KEEP", "HSQ_BACKUP_KEY_FILE", "HSQ_BACKUP_AT"):
+		if os.environ.get(key):
+			env_items[key] = os.environ[key]
+	environment = ",".join(f'{k}="{v}"' for k, v in env_items.items())
+	# as root, supervisord drops to the bench user before starting anything: no program runs as root
+	user = f"user={BENCH_USER}\n" if cfg.as_root else ""
+	harness = b / "apps" / APP / "harness" / "hsq.py"
+
+	def program(name, command, directory, stopwait=30, extra=""):
+		return f"""
+[program:{name}]
+command={command}
+directory={directory}
+autostart=true
+autorestart=true
+startsecs=2
+startretries=10
+stopwaitsecs={stopwait}
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile={b}/logs/hsq-{name}.log
+stdout_logfile_maxbytes=20MB
+stdout_logfile_backups=3
+environment={environment}
+{extra}"""
+
+	helper = f"{py} -m frappe.utils.bench_helper frappe"
+	parts = [
+		f"""; written by hsq harness (bin/hsq start); regenerated on every start
+[unix_http_server]
+file={supervisor_sock(cfg)}
+chmod=0770
+
+[supervisord]
+logfile={b}/logs/hsq-supervisord.log
+logfile_maxbytes=10MB
+pidfile={c}/supervisord.pid
+childlogdir={b}/logs
+{user}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{supervisor_sock(cfg)}
+""",
+		program("nginx", f"/usr/sbin/nginx -c {c}/nginx.conf -g 'daemon off;'", b, stopwait=10),
+		program(
+			"web",
+			f"{b}/env/bin/gunicorn -b 127.0.0.1:{gport} -w {workers} --max-requests 5000"
+			f" --max-requests-jitter 500 -t 120 --graceful-timeout 30 frappe.app:application --preload",
+			b / "sites",
+			stopwait=40,
+		),
+		program("socketio", f"/usr/bin/env node {b}/apps/frappe/socketio.js", b, stopwait=10),
+		program("worker-default", f"{helper} worker --queue default", b / "sites", stopwait=1560),
+		program("worker-short", f"{helper} worker --queue short", b / "sites", stopwait=360),
+		program("worker-long", f"{helper} worker --queue long", b / "sites", stopwait=1560),
+		program("schedule", f"{helper} schedule", b / "sites", stopwait=30),
+		program("backup", f"/usr/bin/python3 {harness} backup-clock", b, stopwait=600),
+	]
+	return "".join(parts)
+
+
+def supervisorctl(cfg: Config, runner: Runner, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+	return runner.run(
+		"supervisor",
+		["supervisorctl", "-c", str(supervisor_conf_path(cfg)), *args],
+		as_bench_user=False,
+		quiet=True,
+		check=check,
+		timeout=120,
+	)
+
+
+def supervisor_running(cfg: Config) -> bool:
+	pidfile = conf_dir(cfg) / "supervisord.pid"
+	try:
+		return _alive(int(pidfile.read_text().strip()))
+	except (OSError, ValueError):
+		return False
 
 
 def pid_dir(cfg: Config) -> Path:
@@ -763,7 +1053,38 @@ def _alive(pid: int) -> bool:
 		return False
 
 
-def stop_processes(cfg: Config) -> None:
+def _kill_group(pid: int, seconds: float = 5) -> None:
+	if not _alive(pid):
+		return
+	try:
+		os.killpg(pid, 15)
+	except OSError:
+		pass
+	deadline = time.time() + seconds
+	while time.time() < deadline and _alive(pid):
+		time.sleep(0.1)
+	if _alive(pid):
+		try:
+			os.killpg(pid, 9)
+		except OSError:
+			pass
+
+
+def stop_processes(cfg: Config, runner: Runner | None = None) -> None:
+	"""Stop what `start` serves: the supervisor tree (production) and the dev processes."""
+	if supervisor_running(cfg):
+		pid = int((conf_dir(cfg) / "supervisord.pid").read_text().strip())
+		if runner is not None:
+			supervisorctl(cfg, runner, "stop", "all")
+		try:
+			os.kill(pid, 15)  # supervisord stops its programs, then exits
+		except OSError:
+			pass
+		deadline = time.time() + 60
+		while time.time() < deadline and _alive(pid):
+			time.sleep(0.2)
+		if _alive(pid):
+			_kill_group(pid)
 	d = pid_dir(cfg)
 	if not d.exists():
 		return
@@ -772,30 +1093,17 @@ def stop_processes(cfg: Config) -> None:
 			pid = int(pidfile.read_text().strip())
 		except ValueError:
 			continue
-		if _alive(pid):
-			try:
-				os.killpg(pid, 15)
-			except OSError:
-				pass
-			for _ in range(50):
-				if not _alive(pid):
-					break
-				time.sleep(0.1)
-			if _alive(pid):
-				try:
-					os.killpg(pid, 9)
-				except OSError:
-					pass
+		_kill_group(pid)
 		pidfile.unlink(missing_ok=True)
 
 
-def start_processes(cfg: Config, runner: Runner) -> None:
+def start_dev_processes(cfg: Config, runner: Runner) -> None:
 	if port_open("127.0.0.1", cfg.port):
 		raise HarnessError("serve", f"port {cfg.port} is in use by another program (set HSQ_PORT or free it)")
 	d = pid_dir(cfg)
 	runner.run("serve", ["mkdir", "-p", str(d), str(cfg.bench / "logs")])
 	bench_bin = str(runner.tools_dir / "bin" / "bench")
-	for name, args in PROCESSES.items():
+	for name, args in DEV_PROCESSES.items():
 		args = [a.format(port=cfg.port) for a in args]
 		logfile = cfg.bench / "logs" / f"hsq-{name}.log"
 		cmd = runner.wrap(
@@ -816,6 +1124,768 @@ def start_processes(cfg: Config, runner: Runner) -> None:
 			stderr=subprocess.DEVNULL,
 		)
 		(d / f"hsq-{name}.pid").write_text(str(proc.pid))
+
+
+def _write_as_bench_user(runner: Runner, path: Path, text: str) -> None:
+	runner.run("config", ["sh", "-c", f"cat > {shlex.quote(str(path))}"], input=text)
+
+
+def start_production(cfg: Config, runner: Runner, site: str, port: int) -> None:
+	"""Write nginx and supervisord configs for `site` on `port` and start supervisord."""
+	for p in (port, *internal_ports(port)):
+		if port_open("127.0.0.1", p):
+			raise HarnessError("serve", f"port {p} is in use by another program (set HSQ_PORT or free it)")
+	for tool in ("/usr/sbin/nginx", "/usr/bin/supervisord"):
+		if not Path(tool).exists():
+			raise HarnessError("serve", f"{tool} is missing: run as root once, or install nginx and supervisor")
+	c = conf_dir(cfg)
+	runner.run("serve", ["mkdir", "-p", str(c / "nginx-tmp"), str(cfg.bench / "logs")])
+	_write_as_bench_user(runner, c / "nginx.conf", nginx_conf(cfg, site, port))
+	_write_as_bench_user(runner, c / "hsq-unavailable.html", UNAVAILABLE_HTML)
+	workers = web_workers()
+	text = supervisor_conf(cfg, runner.env(), site, port, workers, str(runner.tools_dir / "bin" / "bench"))
+	_write_as_bench_user(runner, supervisor_conf_path(cfg), text)
+	test = runner.run("nginx", ["/usr/sbin/nginx", "-t", "-c", str(c / "nginx.conf")], quiet=True, check=False)
+	if test.returncode != 0:
+		lines = [ln for ln in (test.stderr or "").splitlines() if "emerg" in ln or "failed" in ln]
+		raise HarnessError("nginx", (lines or ["configuration test failed"])[0][:300])
+	log(f"starting the production shape: nginx :{port}, gunicorn x{workers}, socketio, 3 workers, scheduler")
+	# supervisord daemonizes; as root it drops to the bench user (`user=` in its config)
+	runner.run(
+		"supervisor",
+		["/usr/bin/supervisord", "-c", str(supervisor_conf_path(cfg))],
+		as_bench_user=False,
+		quiet=True,
+		cwd=cfg.bench,
+	)
+
+
+def program_states(cfg: Config, runner: Runner) -> dict[str, str]:
+	"""{program: supervisor state} ({} when supervisord is not running)."""
+	if not supervisor_running(cfg):
+		return {}
+	out = supervisorctl(cfg, runner, "status").stdout or ""
+	return parse_supervisor_status(out)
+
+
+def parse_supervisor_status(out: str) -> dict[str, str]:
+	"""`supervisorctl status` lines -> {name: STATE} (pure)."""
+	states = {}
+	for line in out.splitlines():
+		parts = line.split()
+		if len(parts) >= 2 and parts[1].isupper():
+			states[parts[0]] = parts[1]
+	return states
+
+
+def health(cfg: Config, runner: Runner) -> list[tuple[str, bool, str]]:
+	"""(what, healthy, detail) for every program and service the production shape relies on."""
+	rows: list[tuple[str, bool, str]] = []
+	states = program_states(cfg, runner)
+	for name in PROGRAMS:
+		state = states.get(name, "not running")
+		rows.append((name, state == "RUNNING", state))
+	gport, sport = internal_ports(cfg.port)
+	url = f"http://127.0.0.1:{cfg.port}/api/method/ping"
+	ok, detail = False, ""
+	try:
+		with urllib.request.urlopen(url, timeout=5) as resp:
+			body = resp.read().decode()
+			ok = resp.status == 200 and "pong" in body
+			detail = f"{resp.status} {body[:40]}"
+	except Exception as e:
+		detail = str(e)[:80]
+	rows.append((f"http :{cfg.port} ping", ok, detail or "no answer"))
+	rows.append((f"socketio :{sport}", port_open("127.0.0.1", sport), "port"))
+	rows.append((f"database {cfg.db_host}:{cfg.db_port}", port_open(cfg.db_host, cfg.db_port), "port"))
+	host, rport = redis_host_port(cfg.redis_url)
+	rows.append((f"redis {host}:{rport}", port_open(host, rport), "port"))
+	return rows
+
+
+def redis_host_port(url: str) -> tuple[str, int]:
+	host, _, rest = url.removeprefix("redis://").partition(":")
+	return host or "127.0.0.1", int(rest.split("/")[0] or 6379)
+
+
+def set_production_site_settings(cfg: Config, runner: Runner, site: str) -> None:
+	"""Scheduler on; no tracebacks on error pages (guests, and everyone: they go to the Error Log)."""
+	runner.site_cmd("serve", site, "scheduler", "enable", quiet=True, check=False)
+	runner.site_cmd(
+		"serve",
+		site,
+		"execute",
+		"frappe.db.set_single_value",
+		"--args",
+		json.dumps(["System Settings", "allow_error_traceback", 0]),
+		quiet=True,
+	)
+	runner.site_cmd("serve", site, "set-config", "developer_mode", "0", "--parse", quiet=True, check=False)
+
+
+def cmd_status(cfg: Config, runner: Runner) -> int:
+	rows = health(cfg, runner)
+	width = max(len(r[0]) for r in rows)
+	mode = "production (supervisord)" if supervisor_running(cfg) else "not running under supervisord"
+	print(f"hsq status: bench {cfg.bench}, site {cfg.site}, {mode}")
+	for what, ok, detail in rows:
+		print(f"  {what.ljust(width)}  {'ok       ' if ok else 'UNHEALTHY'}  {detail}")
+	bad = [r[0] for r in rows if not r[1]]
+	if bad:
+		print(f"hsq status: unhealthy: {', '.join(bad)}")
+		return 1
+	print("hsq status: every process is healthy")
+	return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# backups and restore
+# --------------------------------------------------------------------------------------------------
+
+BUNDLE_SUFFIX = ".hsq.tar"
+ENCRYPTED_SUFFIX = ".enc"
+# tables whose row counts go into each bundle's manifest (a restore is checked against them)
+COUNTED_TABLES = (
+	"tabHSQ Complaint",
+	"tabVersion",
+	"tabComment",
+	"tabAccess Log",
+	"tabFile",
+	"tabHSQ Follow Up",
+	"tabHSQ Rectification Task",
+)
+BACKUP_ROLES = {
+	"database": "-database.sql.gz",
+	"public_files": "-files.tgz",
+	"private_files": "-private-files.tgz",
+	"site_config": "-site_config_backup.json",
+}
+
+
+def backup_dir(cfg: Config, env: dict | None = None) -> Path:
+	env = os.environ if env is None else env
+	return Path(env.get("HSQ_BACKUP_DIR") or cfg.bench / "backups")
+
+
+def backup_keep(env: dict | None = None) -> int:
+	value = (os.environ if env is None else env).get("HSQ_BACKUP_KEEP", "14")
+	if not value.isdigit() or int(value) < 1:
+		raise HarnessError("config", f"HSQ_BACKUP_KEEP must be a positive number, got {value!r}")
+	return int(value)
+
+
+def backup_key_file(env: dict | None = None) -> Path | None:
+	value = (os.environ if env is None else env).get("HSQ_BACKUP_KEY_FILE", "")
+	if not value:
+		return None
+	path = Path(value)
+	if not path.is_file() or not path.read_bytes().strip():
+		raise HarnessError("config", f"HSQ_BACKUP_KEY_FILE {value} is not a readable, non-empty file")
+	return path
+
+
+def bundle_name(site: str, stamp: str, encrypted: bool) -> str:
+	return f"{site}-{stamp}{BUNDLE_SUFFIX}" + (ENCRYPTED_SUFFIX if encrypted else "")
+
+
+def bundles_to_prune(names: list[str], site: str, keep: int) -> list[str]:
+	"""The site's bundles beyond the newest `keep` (names sort by their timestamp) (pure)."""
+	mine = sorted(
+		n
+		for n in names
+		if n.startswith(f"{site}-") and (n.endswith(BUNDLE_SUFFIX) or n.endswith(BUNDLE_SUFFIX + ENCRYPTED_SUFFIX))
+		and n[len(site) + 1 : len(site) + 16].replace("-", "").isdigit()
+	)
+	return mine[:-keep] if len(mine) > keep else []
+
+
+def classify_backup_files(names: list[str]) -> dict[str, str]:
+	"""Frappe's backup file names -> {role: name} (pure)."""
+	found = {}
+	for name in names:
+		for role, suffix in BACKUP_ROLES.items():
+			if name.endswith(suffix) and not (role == "public_files" and name.endswith("-private-files.tgz")):
+				found[role] = name
+	return found
+
+
+def _sha256(path: Path) -> str:
+	digest = hashlib.sha256()
+	with open(path, "rb") as f:
+		for chunk in iter(lambda: f.read(1 << 20), b""):
+			digest.update(chunk)
+	return digest.hexdigest()
+
+
+def site_config(cfg: Config, site: str) -> dict:
+	return json.loads((cfg.bench / "sites" / site / "site_config.json").read_text())
+
+
+def table_counts(cfg: Config, runner: Runner, db_name: str) -> dict[str, int]:
+	sql = "\n".join(
+		f"SELECT {mysql_quote(t)}, COUNT(*) FROM `{db_name}`.`{t}`;" for t in COUNTED_TABLES
+	)
+	out = mysql(cfg, runner, sql, user=cfg.db_admin_user, password=cfg.db_admin_password, step="backup")
+	counts = {}
+	for line in out.splitlines():
+		name, _, n = line.rpartition("\t")
+		counts[name] = int(n)
+	return counts
+
+
+def _chown_to_bench_user(cfg: Config, path: Path) -> None:
+	if cfg.as_root and _user_exists():
+		shutil.chown(path, BENCH_USER, BENCH_USER)
+
+
+def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
+	"""Database, public and private files and site config of `site`, one compressed bundle."""
+	site = site or cfg.site
+	if not site_exists(cfg, site):
+		raise HarnessError("backup", f"site {site} does not exist in {cfg.bench}")
+	key = backup_key_file()
+	out = backup_dir(cfg)
+	out.mkdir(parents=True, exist_ok=True)
+	_chown_to_bench_user(cfg, out)
+	stamp = time.strftime("%Y%m%d-%H%M%S")
+	work = out / f".work-{site}-{stamp}"
+	started = time.time()
+	try:
+		runner.site_cmd(
+			"backup", site, "backup", "--with-files", "--compress", "--backup-path", str(work), quiet=True
+		)
+		files = classify_backup_files([p.name for p in work.iterdir()])
+		missing = set(BACKUP_ROLES) - set(files)
+		if missing:
+			raise HarnessError("backup", f"bench backup did not write {', '.join(sorted(missing))}")
+		conf = site_config(cfg, site)
+		manifest = {
+			"format": 1,
+			"site": site,
+			"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+			"app_fingerprint": tree_fingerprint(REPO_ROOT / APP),
+			"files": {
+				role: {"name": name, "bytes": (work / name).stat().st_size, "sha256": _sha256(work / name)}
+				for role, name in files.items()
+			},
+			"counts": table_counts(cfg, runner, conf["db_name"]),
+		}
+		(work / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+		bundle = out / bundle_name(site, stamp, encrypted=False)
+		subprocess.run(
+			["tar", "-cf", str(bundle), "-C", str(work), "manifest.json", *files.values()], check=True
+		)
+		if key:
+			enc = out / bundle_name(site, stamp, encrypted=True)
+			subprocess.run(
+				["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-iter", "200000", "-salt",
+				 "-pass", f"file:{key}", "-in", str(bundle), "-out", str(enc)],
+				check=True,
+			)
+			bundle.unlink()
+			bundle = enc
+		os.chmod(bundle, 0o600)
+		_chown_to_bench_user(cfg, bundle)
+	finally:
+		if work.exists():
+			shutil.rmtree(work, ignore_errors=True)
+	pruned = bundles_to_prune([p.name for p in out.iterdir()], site, backup_keep())
+	for name in pruned:
+		(out / name).unlink(missing_ok=True)
+	size = bundle.stat().st_size / 1e6
+	log(f"backup of {site}: {bundle} ({size:.1f} MB, {time.time() - started:.1f}s)"
+		+ (f"; pruned {len(pruned)} old" if pruned else ""))
+	print(bundle)
+	return 0
+
+
+def restored_site_name(original: str) -> str:
+	"""hsq.localhost -> hsq-restored.localhost (pure)."""
+	head, dot, tail = original.partition(".")
+	return f"{head}-restored{dot}{tail}"
+
+
+# site_config keys that belong to the database the restore creates, not to the backup
+SITE_CONFIG_OWN_KEYS = {"db_name", "db_password", "db_type", "db_host", "db_port"}
+
+
+def cmd_restore(cfg: Config, runner: Runner, bundle_arg: str, site: str | None) -> int:
+	"""A backup bundle into a NEW site: database, public and private files, and its site config."""
+	started = time.time()
+	bundle = Path(bundle_arg).resolve()
+	if not bundle.is_file():
+		raise HarnessError("restore", f"no backup bundle at {bundle_arg}")
+	work = cfg.bench / "backups" / f".restore-{os.getpid()}-{int(started)}"
+	work.mkdir(parents=True, exist_ok=True)
+	_chown_to_bench_user(cfg, work.parent)
+	try:
+		tar_path = bundle
+		if bundle.name.endswith(ENCRYPTED_SUFFIX) or bundle.read_bytes()[:8] == b"Salted__":
+			key = backup_key_file()
+			if not key:
+				raise HarnessError("restore", "the bundle is encrypted: set HSQ_BACKUP_KEY_FILE to its key")
+			tar_path = work / "bundle.tar"
+			dec = subprocess.run(
+				["openssl", "enc", "-d", "-aes-256-cbc", "-pbkdf2", "-iter", "200000",
+				 "-pass", f"file:{key}", "-in", str(bundle), "-out", str(tar_path)],
+				capture_output=True,
+			)
+			if dec.returncode != 0:
+				raise HarnessError("restore", "cannot decrypt the bundle with HSQ_BACKUP_KEY_FILE (wrong key?)")
+		if subprocess.run(["tar", "-xf", str(tar_path), "-C", str(work)], capture_output=True).returncode:
+			raise HarnessError("restore", f"{bundle.name} is not a backup bundle (tar failed)")
+		manifest_path = work / "manifest.json"
+		if not manifest_path.exists():
+			raise HarnessError("restore", f"{bundle.name} has no manifest.json: not an hsq backup bundle")
+		manifest = json.loads(manifest_path.read_text())
+		for role, meta in manifest["files"].items():
+			if _sha256(work / meta["name"]) != meta["sha256"]:
+				raise HarnessError("restore", f"{meta['name']} in the bundle is damaged (checksum differs)")
+		site = site or restored_site_name(manifest["site"])
+		if (cfg.bench / "sites" / site).exists():
+			raise HarnessError("restore", f"site {site} exists: a restore goes into a new site (name another)")
+		subprocess.run(["chown", "-R", f"{BENCH_USER}:{BENCH_USER}", str(work)], check=False) if cfg.as_root else None
+		files = {role: work / meta["name"] for role, meta in manifest["files"].items()}
+		log(f"restoring {manifest['site']} ({manifest['created']}) into new site {site}")
+		runner.bench(
+			"restore",
+			"new-site",
+			site,
+			"--source-sql",
+			str(files["database"]),
+			"--db-root-username",
+			cfg.db_admin_user,
+			"--db-root-password",
+			cfg.db_admin_password,
+			"--db-host",
+			cfg.db_host,
+			"--db-port",
+			str(cfg.db_port),
+			"--admin-password",
+			cfg.admin_password,
+			"--force",
+			quiet=True,
+		)
+		# the old site's secrets (encryption_key decrypts stored passwords and tokens) and settings
+		old_conf = json.loads(files["site_config"].read_text())
+		for key_name, value in old_conf.items():
+			if key_name not in SITE_CONFIG_OWN_KEYS:
+				runner.site_cmd(
+					"restore", site, "set-config", key_name, json.dumps(value), "--parse", quiet=True
+				)
+		site_dir = cfg.bench / "sites" / site
+		for role, folder in (("public_files", "public"), ("private_files", "private")):
+			# frappe's tars hold ./<site>/<public|private>/files/...: strip two levels, as `bench restore` does
+			runner.run(
+				"restore",
+				["tar", "-xzf", str(files[role]), "--strip-components", "2", "-C", str(site_dir)],
+			)
+		if manifest.get("app_fingerprint") != tree_fingerprint(REPO_ROOT / APP):
+			log(f"the backup was taken with other app code: migrating {site}")
+			runner.site_cmd("restore", site, "migrate", quiet=True)
+		mark_fingerprint(cfg, runner, site)
+		counts = table_counts(cfg, runner, site_config(cfg, site)["db_name"])
+		differ = {t: (n, counts.get(t)) for t, n in manifest.get("counts", {}).items() if counts.get(t) != n}
+		if differ:
+			raise HarnessError("restore", f"row counts differ from the backup's: {differ}")
+	finally:
+		shutil.rmtree(work, ignore_errors=True)
+	log(f"restored into {site} in {time.time() - started:.0f}s; row counts match the backup's manifest")
+	print(site)
+	return 0
+
+
+def next_backup_time(now: float, at: str) -> float:
+	"""The next local time HH:MM after `now` (pure)."""
+	hh, mm = (int(x) for x in at.split(":"))
+	t = time.localtime(now)
+	target = time.mktime((t.tm_year, t.tm_mon, t.tm_mday, hh, mm, 0, 0, 0, -1))
+	if target <= now:
+		target = time.mktime((t.tm_year, t.tm_mon, t.tm_mday + 1, hh, mm, 0, 0, 0, -1))
+	return target
+
+
+def cmd_backup_clock(cfg: Config, runner: Runner) -> int:
+	"""Run by supervisord in the production shape: a backup of the served site every day at HSQ_BACKUP_AT."""
+	at = os.environ.get("HSQ_BACKUP_AT", "02:30")
+	while True:
+		wake = next_backup_time(time.time(), at)
+		log(f"next backup of {cfg.site} at {time.strftime('%Y-%m-%d %H:%M', time.localtime(wake))}")
+		while time.time() < wake:
+			time.sleep(min(300, max(1, wake - time.time())))
+		try:
+			cmd_backup(cfg, runner, cfg.site)
+		except (HarnessError, subprocess.CalledProcessError, OSError) as e:
+			log(f"backup failed: {e}")  # supervisord keeps the clock running; the next day tries again
+
+
+# --------------------------------------------------------------------------------------------------
+# MariaDB: the harness's conf.d file, and a read replica
+# --------------------------------------------------------------------------------------------------
+
+MARIADB_CONF_DIR = Path("/etc/mysql/mariadb.conf.d")
+MARIADB_CONF = MARIADB_CONF_DIR / "99-hsq.cnf"
+MY_CNF = Path("/etc/mysql/my.cnf")
+MY_CNF_INCLUDE = "!includedir /etc/mysql/mariadb.conf.d/"
+
+
+def mem_total_mb() -> int:
+	try:
+		for line in Path("/proc/meminfo").read_text().splitlines():
+			if line.startswith("MemTotal:"):
+				return int(line.split()[1]) // 1024
+	except OSError:
+		pass
+	return 4096
+
+
+def buffer_pool_mb(mem_mb: int) -> int:
+	"""InnoDB buffer pool: 40 % of the machine's memory, rounded down to 128 MiB, at least 256 MiB.
+
+	40 % and not the 70-80 % of a dedicated database host: on this one-machine shape the same memory
+	holds gunicorn (about 250 MB a worker), the RQ workers, Redis, nginx and the OS page cache for
+	files and backups. 24 GiB -> 9600 MiB; 8 GiB -> 3200 MiB; 4 GiB -> 1536 MiB (pure)."""
+	return max(256, int(mem_mb * 0.4) // 128 * 128)
+
+
+def mariadb_cnf(mem_mb: int, server_id: int = 1) -> str:
+	"""The harness's persistent MariaDB settings (pure)."""
+	return f"""# written by hsq harness (bin/hsq): what hsq_app needs of MariaDB; read at MariaDB's start
+[mysqld]
+# Frappe needs utf8mb4 throughout
+character-set-client-handshake = FALSE
+character-set-server = utf8mb4
+collation-server = utf8mb4_unicode_ci
+# buffer pool = 40 % of {mem_mb} MiB memory, rounded down to 128 MiB (harness/hsq.py buffer_pool_mb)
+innodb_buffer_pool_size = {buffer_pool_mb(mem_mb)}M
+innodb_log_file_size = 512M
+innodb_flush_log_at_trx_commit = 1
+# slow queries (over 1 s) for the bureau's IT to look at
+slow_query_log = 1
+slow_query_log_file = /var/log/mysql/mariadb-slow.log
+long_query_time = 1
+# binary log with GTIDs: point-in-time recovery and the read replica (bin/hsq replica)
+server_id = {server_id}
+log_bin = mariadb-bin
+log_bin_index = mariadb-bin.index
+binlog_format = ROW
+sync_binlog = 1
+log_slave_updates = 1
+gtid_domain_id = 0
+binlog_expire_logs_seconds = 604800
+max_binlog_size = 256M
+
+[mysql]
+default-character-set = utf8mb4
+"""
+
+
+# what a running server shows when it runs with the conf above: {variable: expected}
+def expected_db_variables(mem_mb: int) -> dict[str, str]:
+	return {
+		"log_bin": "ON",
+		"slow_query_log": "ON",
+		"innodb_buffer_pool_size": str(buffer_pool_mb(mem_mb) * 1024 * 1024),
+		"character_set_server": "utf8mb4",
+	}
+
+
+def db_restart_allowed(env: dict) -> bool:
+	"""Restart the machine's MariaDB to apply the conf: HSQ_DB_RESTART=1, or CI unless HSQ_DB_RESTART=0 (pure).
+
+	Never by default on a developer's machine, where other people's tests may be using it."""
+	flag = (env.get("HSQ_DB_RESTART") or "").strip().lower()
+	if flag in {"0", "false", "no", "off"}:
+		return False
+	return _truthy(flag) or _truthy(env.get("CI"))
+
+
+def ensure_mariadb_conf(cfg: Config, runner: Runner) -> bool:
+	"""Write 99-hsq.cnf (and make my.cnf read its folder). True when a file changed."""
+	changed = False
+	text = mariadb_cnf(mem_total_mb())
+	MARIADB_CONF_DIR.mkdir(parents=True, exist_ok=True)
+	if not MARIADB_CONF.exists() or MARIADB_CONF.read_text() != text:
+		MARIADB_CONF.write_text(text)
+		changed = True
+	if MY_CNF.exists():
+		current = MY_CNF.read_text()
+		if not any(line.strip().startswith("!includedir /etc/mysql/mariadb.conf.d") for line in current.splitlines()):
+			# Debian's stock my.cnf ends with this line; a trimmed one may have lost it
+			MY_CNF.write_text(current.rstrip("\n") + f"\n\n# added by hsq harness\n{MY_CNF_INCLUDE}\n")
+			changed = True
+	return changed
+
+
+def running_db_variables(cfg: Config, runner: Runner) -> dict[str, str]:
+	names = ", ".join(mysql_quote(n) for n in expected_db_variables(1))
+	out = mysql(
+		cfg,
+		runner,
+		f"SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME IN ({names});",
+		user=cfg.db_root_user,
+		password=cfg.db_root_password,
+	)
+	return {k.lower(): v for k, _, v in (line.partition("\t") for line in out.splitlines())}
+
+
+def db_conf_pending(expected: dict[str, str], running: dict[str, str]) -> list[str]:
+	"""Variables the running server has not taken from the conf yet (pure)."""
+	return [k for k, v in expected.items() if running.get(k, "").upper() != v.upper()]
+
+
+def restart_local_mariadb(cfg: Config, runner: Runner) -> None:
+	log("restarting MariaDB to apply /etc/mysql/mariadb.conf.d/99-hsq.cnf")
+	runner.run(
+		"database",
+		["mariadb-admin", f"-h{cfg.db_host}", f"-P{cfg.db_port}", f"-u{cfg.db_root_user}", "shutdown"],
+		as_bench_user=False,
+		quiet=True,
+		timeout=180,
+	)
+	deadline = time.time() + 120
+	while time.time() < deadline and (port_open(cfg.db_host, cfg.db_port) or _mariadbd_running()):
+		time.sleep(0.5)
+	_start_daemon(["/usr/sbin/mariadbd"], runner)
+	_wait_port(cfg.db_host, cfg.db_port, 120)
+	if not port_open(cfg.db_host, cfg.db_port):
+		raise HarnessError("database", "MariaDB did not come back after the restart; see /var/log/mysql/error.log")
+
+
+def _mariadbd_running() -> bool:
+	return subprocess.run(["pgrep", "-x", "mariadbd"], capture_output=True).returncode == 0
+
+
+def step_db_conf(cfg: Config, runner: Runner) -> None:
+	"""The harness's MariaDB conf on this machine's own server; applied now only where allowed."""
+	if not (cfg.as_root and is_loopback(cfg.db_host) and cfg.db_port == 3306 and Path("/usr/sbin/mariadbd").exists()):
+		return
+	ensure_mariadb_conf(cfg, runner)
+	if not port_open(cfg.db_host, cfg.db_port):
+		return  # step_services starts it with the conf
+	try:
+		pending = db_conf_pending(expected_db_variables(mem_total_mb()), running_db_variables(cfg, runner))
+	except HarnessError:
+		return  # no root access to ask: leave it for its next restart
+	if not pending:
+		return
+	if db_restart_allowed(dict(os.environ)):
+		restart_local_mariadb(cfg, runner)
+		still = db_conf_pending(expected_db_variables(mem_total_mb()), running_db_variables(cfg, runner))
+		if still:
+			log(f"MariaDB restarted but does not show {', '.join(still)} as configured; see its error log")
+	else:
+		log(
+			f"MariaDB runs without {', '.join(pending)} as {MARIADB_CONF} sets them; they apply at its next"
+			" restart (HSQ_DB_RESTART=1 lets the harness restart it now)"
+		)
+
+
+# ---- the read replica -----------------------------------------------------------------------------
+
+REPLICA_USER = "hsq_repl"
+
+
+def replica_port(env: dict | None = None) -> int:
+	value = (os.environ if env is None else env).get("HSQ_REPLICA_PORT", "3307")
+	if not value.isdigit():
+		raise HarnessError("config", f"HSQ_REPLICA_PORT must be a TCP port number, got {value!r}")
+	return int(value)
+
+
+def replica_dir(cfg: Config) -> Path:
+	return cfg.bench / "replica"
+
+
+def replica_server_args(cfg: Config, port: int, db_name: str) -> list[str]:
+	"""mariadbd for the replica: its own data directory and port, read-only, one database (pure)."""
+	d = replica_dir(cfg)
+	return [
+		"/usr/sbin/mariadbd",
+		"--no-defaults",
+		f"--datadir={d / 'data'}",
+		f"--port={port}",
+		"--bind-address=127.0.0.1",
+		f"--socket={d / 'mysqld.sock'}",
+		f"--pid-file={d / 'mysqld.pid'}",
+		f"--log-error={cfg.bench / 'logs' / 'hsq-replica.err'}",
+		f"--server-id={port}",
+		"--character-set-server=utf8mb4",
+		"--collation-server=utf8mb4_unicode_ci",
+		"--innodb-buffer-pool-size=512M",
+		"--read-only=1",
+		f"--relay-log={d / 'data' / 'relay-bin'}",
+		f"--replicate-do-db={db_name}",
+		"--slave-parallel-threads=2",
+		"--skip-name-resolve",
+	]
+
+
+def replica_sql(cfg: Config, runner: Runner, sql: str, step: str = "replica") -> str:
+	sock = replica_dir(cfg) / "mysqld.sock"
+	proc = runner.run(
+		step,
+		["mariadb", f"--socket={sock}", "-uroot", "--batch", "--skip-column-names", "-e", sql],
+		quiet=True,
+		check=False,
+	)
+	if proc.returncode != 0:
+		reason = ((proc.stderr or "").strip().splitlines() or ["failed"])[-1]
+		raise HarnessError(step, f"replica: {reason}")
+	return proc.stdout
+
+
+def replica_status(cfg: Config, runner: Runner) -> dict[str, str]:
+	out = runner.run(
+		"replica",
+		["mariadb", f"--socket={replica_dir(cfg) / 'mysqld.sock'}", "-uroot", "-e", "SHOW SLAVE STATUS\\G"],
+		quiet=True,
+		check=False,
+	).stdout or ""
+	status = {}
+	for line in out.splitlines():
+		key, sep, value = line.strip().partition(":")
+		if sep:
+			status[key.strip()] = value.strip()
+	return status
+
+
+def primary_log_bin(cfg: Config) -> str:
+	out = mysql(cfg, None, "SELECT @@log_bin;", user=cfg.db_admin_user, password=cfg.db_admin_password, step="replica")
+	return out.strip()
+
+
+def cmd_replica(cfg: Config, runner: Runner, action: str, site: str | None) -> int:
+	site = site or cfg.site
+	port = replica_port()
+	if action == "status":
+		if not port_open("127.0.0.1", port):
+			print(f"replica: not running on :{port}")
+			return 1
+		st = replica_status(cfg, runner)
+		keys = ("Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running", "Gtid_IO_Pos",
+			"Seconds_Behind_Master", "Replicate_Do_DB", "Last_Error")
+		for k in keys:
+			print(f"  {k}: {st.get(k, '')}")
+		healthy = st.get("Slave_IO_Running") == "Yes" and st.get("Slave_SQL_Running") == "Yes"
+		return 0 if healthy else 1
+	if action == "stop":
+		replica_stop(cfg, runner, site)
+		return 0
+	replica_start(cfg, runner, site)
+	return 0
+
+
+def replica_stop(cfg: Config, runner: Runner, site: str | None, unset_site: bool = True) -> None:
+	"""Stop the replica server; the site reads from the primary again."""
+	if site and unset_site and site_exists(cfg, site):
+		runner.site_cmd("replica", site, "set-config", "read_from_replica", "0", "--parse", quiet=True)
+	pidfile = replica_dir(cfg) / "mysqld.pid"
+	try:
+		pid = int(pidfile.read_text().strip())
+	except (OSError, ValueError):
+		return
+	if _alive(pid):
+		os.kill(pid, 15)
+		deadline = time.time() + 60
+		while time.time() < deadline and _alive(pid):
+			time.sleep(0.2)
+	log("replica stopped")
+
+
+def replica_start(cfg: Config, runner: Runner, site: str) -> None:
+	"""A second MariaDB (own data directory, port HSQ_REPLICA_PORT) replicating `site`'s database with GTID."""
+	if not site_exists(cfg, site):
+		raise HarnessError("replica", f"site {site} does not exist in {cfg.bench}")
+	if primary_log_bin(cfg) != "1":
+		raise HarnessError(
+			"replica",
+			f"the binary log is off on the primary {cfg.db_host}:{cfg.db_port}: the harness's"
+			f" {MARIADB_CONF} turns it on at MariaDB's next restart (HSQ_DB_RESTART=1 restarts it now)",
+		)
+	conf = site_config(cfg, site)
+	db_name, db_password = conf["db_name"], conf["db_password"]
+	port = replica_port()
+	d = replica_dir(cfg)
+	state_file = d / "hsq-replica.json"
+	state = json.loads(state_file.read_text()) if state_file.exists() else {}
+	if state and state.get("db_name") != db_name:
+		# another site's database: start over
+		replica_stop(cfg, runner, state.get("site"), unset_site=False)
+		runner.run("replica", ["rm", "-rf", str(d)])
+		state = {}
+	runner.run("replica", ["mkdir", "-p", str(d), str(cfg.bench / "logs")])
+	if not (d / "data" / "mysql").exists():
+		log(f"initialising the replica's data directory {d / 'data'}")
+		runner.run(
+			"replica",
+			["mariadb-install-db", "--no-defaults", f"--datadir={d / 'data'}",
+			 "--auth-root-authentication-method=normal", "--skip-test-db"],
+			quiet=True,
+		)
+	if not port_open("127.0.0.1", port):
+		log(f"starting the replica on 127.0.0.1:{port}")
+		cmd = runner.wrap(replica_server_args(cfg, port, db_name))
+		subprocess.Popen(
+			cmd, env=runner.env(), start_new_session=True,
+			stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+		)
+		_wait_port("127.0.0.1", port, 60)
+		if not port_open("127.0.0.1", port):
+			raise HarnessError("replica", f"the replica did not start; see {cfg.bench / 'logs' / 'hsq-replica.err'}")
+	# the replication account on the primary (REPLICATION SLAVE only)
+	repl_pw = hashlib.sha256(f"{cfg.bench}:{db_password}".encode()).hexdigest()[:24]
+	mysql(
+		cfg, None,
+		"\n".join(
+			f"CREATE USER IF NOT EXISTS '{REPLICA_USER}'@{mysql_quote(h)} IDENTIFIED BY {mysql_quote(repl_pw)};"
+			f" ALTER USER '{REPLICA_USER}'@{mysql_quote(h)} IDENTIFIED BY {mysql_quote(repl_pw)};"
+			f" GRANT REPLICATION SLAVE ON *.* TO '{REPLICA_USER}'@{mysql_quote(h)};"
+			for h in ("127.0.0.1", "localhost")
+		),
+		user=cfg.db_admin_user, password=cfg.db_admin_password, step="replica",
+	)
+	st = replica_status(cfg, runner)
+	if not state or st.get("Slave_SQL_Running") != "Yes" or st.get("Last_SQL_Error"):
+		log(f"copying {db_name} to the replica (consistent snapshot with its GTID position)")
+		replica_sql(cfg, runner, f"STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS `{db_name}`;")
+		dump = (
+			f"MYSQL_PWD={shlex.quote(cfg.db_admin_password)} mariadb-dump -h{cfg.db_host} -P{cfg.db_port}"
+			f" -u{shlex.quote(cfg.db_admin_user)} --single-transaction --master-data=1 --gtid --routines"
+			f" --databases {shlex.quote(db_name)}"
+			f" | mariadb --socket={shlex.quote(str(d / 'mysqld.sock'))} -uroot"
+		)
+		runner.run("replica", ["bash", "-o", "pipefail", "-c", dump], quiet=True)
+		replica_sql(
+			cfg, runner,
+			f"CHANGE MASTER TO MASTER_HOST={mysql_quote(cfg.db_host)}, MASTER_PORT={cfg.db_port},"
+			f" MASTER_USER='{REPLICA_USER}', MASTER_PASSWORD={mysql_quote(repl_pw)},"
+			f" MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5; START SLAVE;",
+		)
+	else:
+		replica_sql(cfg, runner, "START SLAVE;")
+	# the site's own account reads there (and only there: the server is read-only)
+	replica_sql(
+		cfg, runner,
+		f"CREATE USER IF NOT EXISTS {mysql_quote(db_name)}@'%' IDENTIFIED BY {mysql_quote(db_password)};"
+		f" ALTER USER {mysql_quote(db_name)}@'%' IDENTIFIED BY {mysql_quote(db_password)};"
+		f" GRANT SELECT, SHOW VIEW, CREATE TEMPORARY TABLES ON `{db_name}`.* TO {mysql_quote(db_name)}@'%';",
+	)
+	state_file_text = json.dumps({"site": site, "db_name": db_name, "port": port})
+	runner.run("replica", ["sh", "-c", f"cat > {shlex.quote(str(state_file))}"], input=state_file_text)
+	for key, value in (("read_from_replica", 1), ("replica_host", "127.0.0.1"), ("replica_db_port", port)):
+		runner.site_cmd("replica", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
+	deadline = time.time() + 60
+	while time.time() < deadline:
+		st = replica_status(cfg, runner)
+		if st.get("Slave_IO_Running") == "Yes" and st.get("Slave_SQL_Running") == "Yes":
+			break
+		time.sleep(1)
+	else:
+		raise HarnessError("replica", f"replication did not start: {st.get('Last_IO_Error') or st.get('Last_SQL_Error')}")
+	log(f"replica of {site} ({db_name}) running on 127.0.0.1:{port}; the site reads reports and lists there")
+
+
 
 
 def wait_http(url: str, seconds: float) -> bool:
@@ -853,8 +1923,8 @@ def prepare(cfg: Config, runner: Runner) -> None:
 			log(f"{name} ready ({elapsed:.0f}s)")
 
 
-def cmd_start(cfg: Config, runner: Runner) -> int:
-	stop_processes(cfg)
+def cmd_start(cfg: Config, runner: Runner, dev: bool = False) -> int:
+	stop_processes(cfg, runner)
 	if port_open("127.0.0.1", cfg.port):
 		raise HarnessError("serve", f"port {cfg.port} is in use by another program (set HSQ_PORT or free it)")
 	prepare(cfg, runner)
@@ -874,20 +1944,27 @@ def cmd_start(cfg: Config, runner: Runner) -> int:
 	else:
 		migrate_if_changed(cfg, runner, cfg.site)
 	runner.bench("serve", "use", cfg.site, quiet=True)
-	start_processes(cfg, runner)
 	url = f"http://127.0.0.1:{cfg.port}"
-	if not wait_http(f"{url}/api/method/ping", 90):
+	if dev:
+		start_dev_processes(cfg, runner)
+		logname = "hsq-web.log"
+	else:
+		set_production_site_settings(cfg, runner, cfg.site)
+		start_production(cfg, runner, cfg.site, cfg.port)
+		logname = "hsq-web.log, hsq-nginx-error.log"
+	if not wait_http(f"{url}/api/method/ping", 120):
 		raise HarnessError(
-			"serve", f"the desk did not answer on {url} within 90s; see {cfg.bench}/logs/hsq-web.log"
+			"serve", f"the desk did not answer on {url} within 120s; see {cfg.bench}/logs/{logname}"
 		)
 	logins = runner.site_cmd(
 		"demo", cfg.site, "execute", "hsq_app.setup.demo.print_login_table", quiet=True, check=False
 	).stdout
-	print(f"\nhsq_app is serving on {url}  (site {cfg.site})")
+	shape = "the development server" if dev else "nginx, gunicorn, socketio, workers and scheduler under supervisord"
+	print(f"\nhsq_app is serving on {url}  (site {cfg.site}; {shape})")
 	print(f"Administrator / {cfg.admin_password}")
 	if logins:
 		print(logins.strip())
-	print(f"Demo users' password: {cfg.demo_password}    stop with: bin/hsq stop")
+	print(f"Demo users' password: {cfg.demo_password}    status: bin/hsq status    stop: bin/hsq stop")
 	return 0
 
 
@@ -940,11 +2017,21 @@ def main(argv: list[str] | None = None) -> int:
 		cfg = config_from_env(dict(os.environ), is_root, str(Path.home()))
 		runner = Runner(cfg)
 		if command == "start":
-			return cmd_start(cfg, runner)
+			return cmd_start(cfg, runner, dev=rest == ["--dev"])
 		if command == "stop":
-			stop_processes(cfg)
+			stop_processes(cfg, runner)
 			log("stopped")
 			return 0
+		if command == "status":
+			return cmd_status(cfg, runner)
+		if command == "backup":
+			return cmd_backup(cfg, runner, rest[0] if rest else None)
+		if command == "restore":
+			return cmd_restore(cfg, runner, rest[0], rest[1] if len(rest) > 1 else None)
+		if command == "replica":
+			return cmd_replica(cfg, runner, rest[0], rest[1] if len(rest) > 1 else None)
+		if command == "backup-clock":
+			return cmd_backup_clock(cfg, runner)
 		return cmd_test(cfg, runner, rest)
 	except HarnessError as e:
 		print(f"hsq: {e.step}: {e.reason}", file=sys.stderr, flush=True)
