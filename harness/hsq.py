@@ -1524,7 +1524,9 @@ def cmd_backup_clock(cfg: Config, runner: Runner) -> int:
 # --------------------------------------------------------------------------------------------------
 
 MARIADB_CONF_DIR = Path("/etc/mysql/mariadb.conf.d")
-MARIADB_CONF = MARIADB_CONF_DIR / "99-hsq.cnf"
+MARIADB_CONF = MARIADB_CONF_DIR / "90-hsq.cnf"
+# the first harness wrote only utf8mb4 settings, to this name
+OLD_MARIADB_CONF = MARIADB_CONF_DIR / "99-hsq.cnf"
 MY_CNF = Path("/etc/mysql/my.cnf")
 MY_CNF_INCLUDE = "!includedir /etc/mysql/mariadb.conf.d/"
 
@@ -1608,6 +1610,9 @@ def ensure_mariadb_conf(cfg: Config, runner: Runner) -> bool:
 	if not MARIADB_CONF.exists() or MARIADB_CONF.read_text() != text:
 		MARIADB_CONF.write_text(text)
 		changed = True
+	if OLD_MARIADB_CONF.exists() and OLD_MARIADB_CONF.read_text().startswith("# written by hsq harness"):
+		OLD_MARIADB_CONF.unlink()
+		changed = True
 	if MY_CNF.exists():
 		current = MY_CNF.read_text()
 		if not any(line.strip().startswith("!includedir /etc/mysql/mariadb.conf.d") for line in current.splitlines()):
@@ -1635,7 +1640,7 @@ def db_conf_pending(expected: dict[str, str], running: dict[str, str]) -> list[s
 
 
 def restart_local_mariadb(cfg: Config, runner: Runner) -> None:
-	log("restarting MariaDB to apply /etc/mysql/mariadb.conf.d/99-hsq.cnf")
+	log("restarting MariaDB to apply /etc/mysql/mariadb.conf.d/90-hsq.cnf")
 	runner.run(
 		"database",
 		["mariadb-admin", f"-h{cfg.db_host}", f"-P{cfg.db_port}", f"-u{cfg.db_root_user}", "shutdown"],
