@@ -63,8 +63,13 @@ override_whitelisted_methods = {
 after_request = ["hsq_app.security.access_log.after_request"]
 
 # the real client address (X-Forwarded-For only from trusted proxies), then, for guests (public
-# pages), the site's language rather than Frappe 15's English fallback
-before_request = ["hsq_app.utils.client.set_request_ip", "hsq_app.utils.language.set_guest_language"]
+# pages), the site's language rather than Frappe 15's English fallback; a stopped read replica
+# falls back to the primary (hsq_app.utils.replica, issue 14)
+before_request = [
+	"hsq_app.utils.client.set_request_ip",
+	"hsq_app.utils.language.set_guest_language",
+	"hsq_app.utils.replica.install",
+]
 
 
 # the complaint handling record print format reads its signatures from the workflow history
@@ -118,3 +123,7 @@ before_tests = "hsq_app.setup.install.before_tests"
 
 # Fixtures: the workflows and their states/actions ship as filtered fixtures
 fixtures = []
+
+# --- issue 14: production shape ---------------------------------------------------------------
+# background jobs read through the replica like requests do, and fall back the same way
+before_job = ["hsq_app.utils.replica.install"]
