@@ -799,27 +799,32 @@ def web_workers(cpus: int | None = None, env: dict | None = None) -> int:
 	return 2 * (cpus or os.cpu_count() or 1) + 1
 
 
-def conf_dir(cfg: Config) -> Path:
-	return cfg.bench / "config" / "hsq"
+# the served site's shape is tagged "hsq"; `bin/hsq test` with HSQ_TEST_PRODUCTION=1 serves the test
+# site as "hsq-test" beside it (its own configs, logs and ports)
+SERVED, TESTED = "hsq", "hsq-test"
 
 
-def supervisor_conf_path(cfg: Config) -> Path:
-	return conf_dir(cfg) / "supervisord.conf"
+def conf_dir(cfg: Config, tag: str = SERVED) -> Path:
+	return cfg.bench / "config" / tag
 
 
-def supervisor_sock(cfg: Config) -> Path:
-	return conf_dir(cfg) / "supervisor.sock"
+def supervisor_conf_path(cfg: Config, tag: str = SERVED) -> Path:
+	return conf_dir(cfg, tag) / "supervisord.conf"
 
 
-def nginx_conf(cfg: Config, site: str, port: int) -> str:
+def supervisor_sock(cfg: Config, tag: str = SERVED) -> Path:
+	return conf_dir(cfg, tag) / "supervisor.sock"
+
+
+def nginx_conf(cfg: Config, site: str, port: int, tag: str = SERVED) -> str:
 	"""nginx in front of gunicorn and socketio, as `bench setup nginx` writes it, for one bench (pure)."""
 	gport, sport = internal_ports(port)
-	b, c = cfg.bench, conf_dir(cfg)
+	b, c = cfg.bench, conf_dir(cfg, tag)
 	tmp = c / "nginx-tmp"
 	return f"""# written by hsq harness (bin/hsq start); regenerated on every start
 worker_processes auto;
 pid {c}/nginx.pid;
-error_log {b}/logs/hsq-nginx-error.log warn;
+error_log {b}/logs/{tag}-nginx-error.log warn;
 
 events {{
 	worker_connections 1024;
@@ -828,7 +833,7 @@ events {{
 http {{
 	include /etc/nginx/mime.types;
 	default_type application/octet-stream;
-	access_log {b}/logs/hsq-nginx-access.log;
+	access_log {b}/logs/{tag}-nginx-access.log;
 	client_body_temp_path {tmp}/body;
 	proxy_temp_path {tmp}/proxy;
 	fastcgi_temp_path {tmp}/fastcgi;
@@ -938,10 +943,19 @@ UNAVAILABLE_HTML = """<!doctype html>
 """
 
 
-def supervisor_conf(cfg: Config, runner_env: dict, site: str, port: int, workers: int, bench_bin: str) -> str:
+def supervisor_conf(
+	cfg: Config,
+	runner_env: dict,
+	site: str,
+	port: int,
+	workers: int,
+	bench_bin: str,
+	tag: str = SERVED,
+	programs: tuple[str, ...] = PROGRAMS,
+) -> str:
 	"""supervisord for one bench: every program restarted when it dies (pure)."""
-	gport, _ = internal_ports(port)
-	b, c = cfg.bench, conf_dir(cfg)
+	gport, sport = internal_ports(port)
+	b, c = cfg.bench, conf_dir(cfg, tag)
 	py = f"{b}/env/bin/python"
 	keep = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "PIP_CONSTRAINT")
 	env_items = {k: runner_env[k] for k in keep if k in runner_env}
@@ -954,6 +968,7 @@ def supervisor_conf(cfg: Config, runner_env: dict, site: str, port: int, workers
 			"HSQ_REDIS_URL": cfg.redis_url,
 			"HSQ_DB_HOST": cfg.db_host,
 			"HSQ_DB_PORT": str(cfg.db_port),
+			"FRAPPE_SOCKETIO_PORT": str(sport),
 		}
 	)
 	for key in ("HSQ_BACKUP_DIR", "HSQ_BACKUP_KEEP", "HSQ_BACKUP_KEY_FILE", "HSQ_BACKUP_AT"):
@@ -977,7 +992,7 @@ stopwaitsecs={stopwait}
 stopasgroup=true
 killasgroup=true
 redirect_stderr=true
-stdout_logfile={b}/logs/hsq-{name}.log
+stdout_logfile={b}/logs/{tag}-{name}.log
 stdout_logfile_maxbytes=20MB
 stdout_logfile_backups=3
 environment={environment}
@@ -987,11 +1002,11 @@ environment={environment}
 	parts = [
 		f"""; written by hsq harness (bin/hsq start); regenerated on every start
 [unix_http_server]
-file={supervisor_sock(cfg)}
+file={supervisor_sock(cfg, tag)}
 chmod=0770
 
 [supervisord]
-logfile={b}/logs/hsq-supervisord.log
+logfile={b}/logs/{tag}-supervisord.log
 logfile_maxbytes=10MB
 pidfile={c}/supervisord.pid
 childlogdir={b}/logs
@@ -1000,7 +1015,7 @@ childlogdir={b}/logs
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
 [supervisorctl]
-serverurl=unix://{supervisor_sock(cfg)}
+serverurl=unix://{supervisor_sock(cfg, tag)}
 """,
 		program("nginx", f"/usr/sbin/nginx -c {c}/nginx.conf -g 'daemon off;'", b, stopwait=10),
 		program(
@@ -1017,13 +1032,16 @@ serverurl=unix://{supervisor_sock(cfg)}
 		program("schedule", f"{helper} schedule", b / "sites", stopwait=30),
 		program("backup", f"/usr/bin/python3 {harness} backup-clock", b, stopwait=600),
 	]
-	return "".join(parts)
+	head, bodies = parts[0], parts[1:]
+	return head + "".join(body for name, body in zip(PROGRAMS, bodies) if name in programs)
 
 
-def supervisorctl(cfg: Config, runner: Runner, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+def supervisorctl(
+	cfg: Config, runner: Runner, *args: str, check: bool = False, tag: str = SERVED
+) -> subprocess.CompletedProcess:
 	return runner.run(
 		"supervisor",
-		["supervisorctl", "-c", str(supervisor_conf_path(cfg)), *args],
+		["supervisorctl", "-c", str(supervisor_conf_path(cfg, tag)), *args],
 		as_bench_user=False,
 		quiet=True,
 		check=check,
@@ -1031,8 +1049,8 @@ def supervisorctl(cfg: Config, runner: Runner, *args: str, check: bool = False) 
 	)
 
 
-def supervisor_running(cfg: Config) -> bool:
-	pidfile = conf_dir(cfg) / "supervisord.pid"
+def supervisor_running(cfg: Config, tag: str = SERVED) -> bool:
+	pidfile = conf_dir(cfg, tag) / "supervisord.pid"
 	try:
 		return _alive(int(pidfile.read_text().strip()))
 	except (OSError, ValueError):
@@ -1070,12 +1088,11 @@ def _kill_group(pid: int, seconds: float = 5) -> None:
 			pass
 
 
-def stop_processes(cfg: Config, runner: Runner | None = None) -> None:
-	"""Stop what `start` serves: the supervisor tree (production) and the dev processes."""
-	if supervisor_running(cfg):
-		pid = int((conf_dir(cfg) / "supervisord.pid").read_text().strip())
+def stop_supervisor(cfg: Config, runner: Runner | None, tag: str = SERVED) -> None:
+	if supervisor_running(cfg, tag):
+		pid = int((conf_dir(cfg, tag) / "supervisord.pid").read_text().strip())
 		if runner is not None:
-			supervisorctl(cfg, runner, "stop", "all")
+			supervisorctl(cfg, runner, "stop", "all", tag=tag)
 		try:
 			os.kill(pid, 15)  # supervisord stops its programs, then exits
 		except OSError:
@@ -1085,6 +1102,11 @@ def stop_processes(cfg: Config, runner: Runner | None = None) -> None:
 			time.sleep(0.2)
 		if _alive(pid):
 			_kill_group(pid)
+
+
+def stop_processes(cfg: Config, runner: Runner | None = None) -> None:
+	"""Stop what `start` serves: the supervisor tree (production) and the dev processes."""
+	stop_supervisor(cfg, runner, SERVED)
 	d = pid_dir(cfg)
 	if not d.exists():
 		return
@@ -1130,7 +1152,9 @@ def _write_as_bench_user(runner: Runner, path: Path, text: str) -> None:
 	runner.run("config", ["sh", "-c", f"cat > {shlex.quote(str(path))}"], input=text)
 
 
-def start_production(cfg: Config, runner: Runner, site: str, port: int) -> None:
+def start_production(
+	cfg: Config, runner: Runner, site: str, port: int, tag: str = SERVED, programs: tuple[str, ...] = PROGRAMS
+) -> None:
 	"""Write nginx and supervisord configs for `site` on `port` and start supervisord."""
 	for p in (port, *internal_ports(port)):
 		if port_open("127.0.0.1", p):
@@ -1138,13 +1162,15 @@ def start_production(cfg: Config, runner: Runner, site: str, port: int) -> None:
 	for tool in ("/usr/sbin/nginx", "/usr/bin/supervisord"):
 		if not Path(tool).exists():
 			raise HarnessError("serve", f"{tool} is missing: run as root once, or install nginx and supervisor")
-	c = conf_dir(cfg)
+	c = conf_dir(cfg, tag)
 	runner.run("serve", ["mkdir", "-p", str(c / "nginx-tmp"), str(cfg.bench / "logs")])
-	_write_as_bench_user(runner, c / "nginx.conf", nginx_conf(cfg, site, port))
+	_write_as_bench_user(runner, c / "nginx.conf", nginx_conf(cfg, site, port, tag))
 	_write_as_bench_user(runner, c / "hsq-unavailable.html", UNAVAILABLE_HTML)
 	workers = web_workers()
-	text = supervisor_conf(cfg, runner.env(), site, port, workers, str(runner.tools_dir / "bin" / "bench"))
-	_write_as_bench_user(runner, supervisor_conf_path(cfg), text)
+	text = supervisor_conf(
+		cfg, runner.env(), site, port, workers, str(runner.tools_dir / "bin" / "bench"), tag, programs
+	)
+	_write_as_bench_user(runner, supervisor_conf_path(cfg, tag), text)
 	test = runner.run("nginx", ["/usr/sbin/nginx", "-t", "-c", str(c / "nginx.conf")], quiet=True, check=False)
 	if test.returncode != 0:
 		lines = [ln for ln in (test.stderr or "").splitlines() if "emerg" in ln or "failed" in ln]
@@ -1153,7 +1179,7 @@ def start_production(cfg: Config, runner: Runner, site: str, port: int) -> None:
 	# supervisord daemonizes; as root it drops to the bench user (`user=` in its config)
 	runner.run(
 		"supervisor",
-		["/usr/bin/supervisord", "-c", str(supervisor_conf_path(cfg))],
+		["/usr/bin/supervisord", "-c", str(supervisor_conf_path(cfg, tag))],
 		as_bench_user=False,
 		quiet=True,
 		cwd=cfg.bench,
@@ -2005,10 +2031,38 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 		str(app_dir / "pyproject.toml"),
 		*args,
 	]
-	env_cmd = ["env", f"HSQ_TEST_SITE={site}", f"HSQ_SITES_PATH={cfg.bench / 'sites'}", *cmd]
-	log(f"pytest on {site}")
-	proc = runner.run("pytest", env_cmd, cwd=cfg.bench / "sites", check=False)
+	env_cmd = ["env", f"HSQ_TEST_SITE={site}", f"HSQ_SITES_PATH={cfg.bench / 'sites'}", f"HSQ_BENCH={cfg.bench}"]
+	live = _truthy(os.environ.get("HSQ_TEST_PRODUCTION"))
+	if live:
+		# the browser tests drive the production shape serving the test site (no scheduler: tests
+		# decide when jobs run)
+		port = production_test_port(cfg)
+		stop_supervisor(cfg, runner, TESTED)
+		step_assets(cfg, runner)
+		start_production(cfg, runner, site, port, TESTED, TEST_PROGRAMS)
+		url = f"http://127.0.0.1:{port}"
+		if not wait_http(f"{url}/api/method/ping", 120):
+			stop_supervisor(cfg, runner, TESTED)
+			raise HarnessError("serve", f"the test site's production shape did not answer on {url}")
+		env_cmd.append(f"HSQ_LIVE_URL={url}")
+	log(f"pytest on {site}" + (f", browser tests against the production shape on {url}" if live else ""))
+	try:
+		proc = runner.run("pytest", [*env_cmd, *cmd], cwd=cfg.bench / "sites", check=False)
+	finally:
+		if live:
+			stop_supervisor(cfg, runner, TESTED)
 	return proc.returncode
+
+
+TEST_PROGRAMS = ("nginx", "web", "socketio", "worker-default", "worker-short", "worker-long")
+
+
+def production_test_port(cfg: Config) -> int:
+	"""HSQ_TEST_PORT, else HSQ_PORT + 50 (pure given the environment)."""
+	value = os.environ.get("HSQ_TEST_PORT") or str(cfg.port + 50)
+	if not value.isdigit():
+		raise HarnessError("config", f"HSQ_TEST_PORT must be a TCP port number, got {value!r}")
+	return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:

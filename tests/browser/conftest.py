@@ -48,7 +48,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server():
-	"""``bench serve`` for the test site on a free port (threaded, no reloader); stopped afterwards."""
+	"""``bench serve`` for the test site on a free port (threaded, no reloader); stopped afterwards.
+
+	With ``HSQ_LIVE_URL`` (``HSQ_TEST_PRODUCTION=1 bin/hsq test``): the production shape the harness
+	serves the test site with (nginx, gunicorn, socketio, workers)."""
+	if os.environ.get("HSQ_LIVE_URL"):
+		yield os.environ["HSQ_LIVE_URL"]
+		return
 	port = _free_port()
 	sites = frappe.local.sites_path
 	log = open(os.path.join(sites, "..", "logs", f"hsq-browser-test-{port}.log"), "w")

@@ -1,0 +1,366 @@
+"""Load figures against the production shape (`bin/hsq start`): intake API, a desk mix, the public pages.
+
+Run inside the bench's sites folder, against the site `bin/hsq start` serves (demo data loaded):
+
+    cd <bench>/sites && ../env/bin/python <app>/benchmarks/load.py --site hsq.localhost \\
+        --url http://127.0.0.1:8000 [--seconds 30] [--only intake,note,desk,public]
+
+Every phase is bounded in time (``--seconds``) and sends requests only to ``--url`` (loopback).
+Phases, each measured in the same run:
+
+- ``intake``: 8 clients POST ``hsq_app.api.intake.create_complaint`` as the demo intake account
+  (token auth), each with a new external reference: complaints per second, p50/p95/p99 latency.
+- ``note``: the same 8 clients POST a plain Frappe document (``/api/resource/Note``) as
+  Administrator: the framework's own insert, for comparison.
+- ``desk``: 50 simulated desk users (demo quality officers, logged in with a session cookie), each
+  looping list -> form -> save -> workflow action -> report with a think time of 0.5-1.5 s:
+  p50/p95 per step, errors.
+- ``public``: 8 guests GET ``/complaint`` (the public form) and ``/service-quality``, then 8 guests
+  submit the public form (the per-IP hourly limit is lifted for the run and put back afterwards).
+
+The complaints, Notes and sessions the run makes stay on the site (it is a demo/benchmark site).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import statistics
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+
+import frappe
+
+
+def pct(values: list[float], p: float) -> float:
+	if not values:
+		return float("nan")
+	values = sorted(values)
+	k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+	return values[k]
+
+
+class Client:
+	"""One keep-alive HTTP connection (like a browser tab or an integration's client)."""
+
+	def __init__(self, url: str, headers: dict | None = None):
+		u = urllib.parse.urlsplit(url)
+		self.host, self.port = u.hostname, u.port or 80
+		self.headers = {"Accept": "application/json", **(headers or {})}
+		self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+	def request(self, method: str, path: str, body: dict | None = None, form: bool = False):
+		headers = dict(self.headers)
+		data = None
+		if body is not None:
+			if form:
+				data = urllib.parse.urlencode(body)
+				headers["Content-Type"] = "application/x-www-form-urlencoded"
+			else:
+				data = json.dumps(body)
+				headers["Content-Type"] = "application/json"
+		started = time.perf_counter()
+		try:
+			self.conn.request(method, path, body=data, headers=headers)
+			resp = self.conn.getresponse()
+			payload = resp.read()
+			status = resp.status
+			cookie = resp.getheader("Set-Cookie") or ""
+		except (OSError, http.client.HTTPException):
+			self.conn.close()
+			self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+			return 599, b"", time.perf_counter() - started, ""
+		return status, payload, time.perf_counter() - started, cookie
+
+
+class Stats:
+	def __init__(self):
+		self.lock = threading.Lock()
+		self.latency: dict[str, list[float]] = defaultdict(list)
+		self.errors: dict[str, int] = defaultdict(int)
+		self.samples: dict[str, str] = {}
+
+	def add(self, name: str, status: int, seconds: float, payload: bytes = b""):
+		with self.lock:
+			if 200 <= status < 300:
+				self.latency[name].append(seconds)
+			else:
+				self.errors[name] += 1
+				self.samples.setdefault(name, f"{status} {payload[:200]!r}")
+
+	def line(self, name: str, wall: float) -> dict:
+		lat = self.latency[name]
+		return {
+			"what": name,
+			"ok": len(lat),
+			"errors": self.errors[name],
+			"per_s": round(len(lat) / wall, 1) if wall else None,
+			"p50_ms": round(pct(lat, 50) * 1000),
+			"p95_ms": round(pct(lat, 95) * 1000),
+			"p99_ms": round(pct(lat, 99) * 1000),
+		}
+
+
+def run_threads(n: int, seconds: float, body) -> float:
+	stop = time.time() + seconds
+	threads = [threading.Thread(target=body, args=(i, stop), daemon=True) for i in range(n)]
+	started = time.time()
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(seconds + 120)
+	return time.time() - started
+
+
+# ---------------------------------------------------------------------------------------------- setup
+
+
+def token_for(user: str) -> str:
+	from frappe.core.doctype.user.user import generate_keys
+
+	secret = generate_keys(user)["api_secret"]
+	key = frappe.db.get_value("User", user, "api_key")
+	frappe.db.commit()
+	return f"token {key}:{secret}"
+
+
+def demo_password() -> str:
+	import os
+
+	return os.environ.get("HSQ_DEMO_PASSWORD") or "Hsq@2026demo"
+
+
+def login(url: str, user: str, password: str) -> Client:
+	c = Client(url)
+	status, payload, _, cookie = c.request("POST", "/api/method/login", {"usr": user, "pwd": password})
+	if status != 200:
+		raise SystemExit(f"login {user}: {status} {payload[:200]!r}")
+	sid = next((p.split("=", 1)[1] for p in cookie.replace(",", ";").split(";") if p.strip().startswith("sid=")), "")
+	c.headers["Cookie"] = f"sid={sid}"
+	return c
+
+
+# --------------------------------------------------------------------------------------------- phases
+
+
+def phase_intake(url: str, seconds: float, stats: Stats, institutions: list[str], clients: int = 8) -> float:
+	auth = token_for("intake@wjj.hsq.local")
+	run_id = frappe.generate_hash(length=6)
+
+	def body(i, stop):
+		c = Client(url, {"Authorization": auth})
+		n = 0
+		while time.time() < stop:
+			n += 1
+			payload = {
+				"channel": "12345 Hotline",
+				"external_ref": f"BM-{run_id}-{i}-{n}",
+				"institution": institutions[(i + n) % len(institutions)],
+				"category": "Waiting Time",
+				"description": "门诊挂号排队时间过长，候诊超过两小时",
+				"complainant_name": "李四",
+				"complainant_phone": "13900139000",
+				"severity": "Medium",
+			}
+			status, out, secs, _ = c.request("POST", "/api/method/hsq_app.api.intake.create_complaint", payload)
+			stats.add("intake create_complaint", status, secs, out)
+
+	return run_threads(clients, seconds, body)
+
+
+def phase_note(url: str, seconds: float, stats: Stats, clients: int = 8) -> float:
+	auth = token_for("Administrator")
+
+	def body(i, stop):
+		c = Client(url, {"Authorization": auth})
+		n = 0
+		while time.time() < stop:
+			n += 1
+			payload = {"title": f"benchmark {i}-{n}", "content": "plain Frappe insert", "public": 0}
+			status, out, secs, _ = c.request("POST", "/api/resource/Note", payload)
+			stats.add("REST insert Note (plain Frappe)", status, secs, out)
+
+	return run_threads(clients, seconds, body)
+
+
+def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50) -> float:
+	officers = frappe.get_all(
+		"User", filters={"name": ["like", "officer@%.hsq.local"], "enabled": 1}, pluck="name"
+	)
+	if not officers:
+		raise SystemExit("no demo officers (officer@<code>.hsq.local): run against the demo site")
+	inst_of = {
+		u: frappe.db.get_value("HSQ Staff", {"user": u, "status": "Active"}, "institution") for u in officers
+	}
+	dept_of = {
+		inst: frappe.get_all("HSQ Department", filters={"institution": inst}, pluck="name", limit=1)[0]
+		for inst in set(inst_of.values())
+	}
+	sessions = [login(url, officers[i % len(officers)], demo_password()) for i in range(users)]
+	list_args = {
+		"doctype": "HSQ Complaint",
+		"fields": json.dumps(["`tabHSQ Complaint`.`name`", "`tabHSQ Complaint`.`workflow_state`",
+			"`tabHSQ Complaint`.`received_at`", "`tabHSQ Complaint`.`category`"]),
+		"filters": "[]",
+		"order_by": "`tabHSQ Complaint`.`received_at` desc",
+		"start": 0,
+		"page_length": 20,
+		"view": "List",
+		"with_comment_count": 1,
+	}
+
+	def body(i, stop):
+		c = sessions[i]
+		user = officers[i % len(officers)]
+		inst = inst_of[user]
+		time.sleep(random.random() * 1.5)  # users do not all start at once
+		while time.time() < stop:
+			status, out, secs, _ = c.request("POST", "/api/method/frappe.desk.reportview.get", list_args, form=True)
+			stats.add("desk: list view (20 rows)", status, secs, out)
+			names = []
+			if status == 200:
+				msg = json.loads(out).get("message") or {}
+				names = [row[0] for row in msg.get("values", [])]
+			time.sleep(random.uniform(0.5, 1.5))
+			if names:
+				name = random.choice(names)
+				q = urllib.parse.urlencode({"doctype": "HSQ Complaint", "name": name})
+				status, out, secs, _ = c.request("GET", f"/api/method/frappe.desk.form.load.getdoc?{q}")
+				stats.add("desk: form load", status, secs, out)
+				time.sleep(random.uniform(0.5, 1.5))
+			# save: a new complaint registered at the desk (frappe.client.insert, as the form saves)
+			doc = {
+				"doctype": "HSQ Complaint",
+				"channel": "On-site",
+				"received_at": frappe.utils.now(),
+				"complainant_name": "王五",
+				"complainant_phone": "13700137000",
+				"patient_name": "王五",
+				"institution": inst,
+				"category": "Service Attitude",
+				"description": "窗口工作人员态度生硬",
+				"severity": "Medium",
+			}
+			status, out, secs, _ = c.request("POST", "/api/method/frappe.client.insert", {"doc": doc})
+			stats.add("desk: save (new complaint)", status, secs, out)
+			time.sleep(random.uniform(0.5, 1.5))
+			if status == 200:
+				new = json.loads(out)["message"]["name"]
+				status, out, secs, _ = c.request(
+					"POST",
+					"/api/method/hsq_app.complaints.api.apply_action",
+					{"complaint": new, "action": "Dispatch", "values": {"department": dept_of[inst]}},
+				)
+				stats.add("desk: workflow action (Dispatch)", status, secs, out)
+				time.sleep(random.uniform(0.5, 1.5))
+			rep = {"report_name": "Complaint Ledger", "filters": "{}", "ignore_prepared_report": "false"}
+			status, out, secs, _ = c.request("POST", "/api/method/frappe.desk.query_report.run", rep, form=True)
+			stats.add("desk: report (Complaint Ledger)", status, secs, out)
+			time.sleep(random.uniform(0.5, 1.5))
+
+	return run_threads(users, seconds, body)
+
+
+def phase_public_pages(url: str, seconds: float, stats: Stats, clients: int = 8) -> dict:
+	walls = {}
+	for path, name in (("/complaint", "public page GET /complaint"), ("/service-quality", "public page GET /service-quality")):
+
+		def body(i, stop, path=path, name=name):
+			c = Client(url, {"Accept": "text/html"})
+			while time.time() < stop:
+				status, out, secs, _ = c.request("GET", path)
+				stats.add(name, status, secs, out)
+
+		walls[name] = run_threads(clients, seconds, body)
+	return walls
+
+
+def phase_public_submit(url: str, seconds: float, stats: Stats, institutions: list[str], clients: int = 8) -> float:
+	def body(i, stop):
+		c = Client(url)
+		n = 0
+		while time.time() < stop:
+			n += 1
+			form = {
+				"institution": institutions[(i + n) % len(institutions)],
+				"category": "Fees",
+				"description": "收费项目不明确，没有提供费用清单",
+				"complainant_name": "赵六",
+				"complainant_phone": "13600136000",
+			}
+			status, out, secs, _ = c.request("POST", "/api/method/hsq_app.api.public.submit_complaint", form, form=True)
+			stats.add("public form submission", status, secs, out)
+
+	return run_threads(clients, seconds, body)
+
+
+def main():
+	ap = argparse.ArgumentParser()
+	ap.add_argument("--site", required=True)
+	ap.add_argument("--url", required=True)
+	ap.add_argument("--seconds", type=float, default=30)
+	ap.add_argument("--only", default="intake,note,desk,public")
+	ap.add_argument("--json", help="write the figures here as JSON")
+	args = ap.parse_args()
+	host = urllib.parse.urlsplit(args.url).hostname
+	if host not in ("127.0.0.1", "localhost", "::1"):
+		raise SystemExit("load is sent to this machine only (--url http://127.0.0.1:PORT)")
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	institutions = frappe.get_all(
+		"HSQ Institution", filters={"institution_type": ("!=", "Bureau"), "disabled": 0}, pluck="name"
+	)
+	only = set(args.only.split(","))
+	complaints_before = frappe.db.count("HSQ Complaint")
+	stats = Stats()
+	rows = []
+	if "intake" in only:
+		wall = phase_intake(args.url, args.seconds, stats, institutions)
+		rows.append(stats.line("intake create_complaint", wall))
+	if "note" in only:
+		wall = phase_note(args.url, args.seconds, stats)
+		rows.append(stats.line("REST insert Note (plain Frappe)", wall))
+	if "desk" in only:
+		wall = phase_desk(args.url, args.seconds, stats)
+		for name in (
+			"desk: list view (20 rows)",
+			"desk: form load",
+			"desk: save (new complaint)",
+			"desk: workflow action (Dispatch)",
+			"desk: report (Complaint Ledger)",
+		):
+			rows.append(stats.line(name, wall))
+	if "public" in only:
+		for name, wall in phase_public_pages(args.url, args.seconds, stats).items():
+			rows.append(stats.line(name, wall))
+		before = frappe.db.get_single_value("HSQ Settings", "public_complaint_rate_limit")
+		frappe.db.set_single_value("HSQ Settings", "public_complaint_rate_limit", 1_000_000)
+		frappe.db.commit()
+		frappe.clear_cache()
+		try:
+			wall = phase_public_submit(args.url, args.seconds, stats, institutions)
+		finally:
+			frappe.db.set_single_value("HSQ Settings", "public_complaint_rate_limit", before)
+			frappe.db.commit()
+			frappe.clear_cache()
+		rows.append(stats.line("public form submission", wall))
+	frappe.db.rollback()
+	print(f"site {args.site}: {complaints_before} complaints before the run; {args.seconds:.0f} s per phase")
+	print(f"| {'what':38} | ok | errors | per s | p50 ms | p95 ms | p99 ms |")
+	print("|---|---:|---:|---:|---:|---:|---:|")
+	for r in rows:
+		print(f"| {r['what']:38} | {r['ok']} | {r['errors']} | {r['per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} |")
+	for name, sample in stats.samples.items():
+		print(f"first error of {name}: {sample}")
+	if args.json:
+		with open(args.json, "w") as f:
+			json.dump({"complaints_before": complaints_before, "rows": rows}, f, indent=1, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+	main()
