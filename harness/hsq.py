@@ -1347,11 +1347,19 @@ def site_config(cfg: Config, site: str) -> dict:
 	return json.loads((cfg.bench / "sites" / site / "site_config.json").read_text())
 
 
-def table_counts(cfg: Config, runner: Runner, db_name: str) -> dict[str, int]:
+def table_counts(cfg: Config, runner: Runner, site: str) -> dict[str, int]:
+	"""Row counts of COUNTED_TABLES in the site's database (on the server its site config names)."""
+	conf = site_config(cfg, site)
+	db_name = conf["db_name"]
+	on_server = Config(
+		bench=cfg.bench,
+		db_host=conf.get("db_host") or cfg.db_host,
+		db_port=int(conf.get("db_port") or cfg.db_port),
+	)
 	sql = "\n".join(
 		f"SELECT {mysql_quote(t)}, COUNT(*) FROM `{db_name}`.`{t}`;" for t in COUNTED_TABLES
 	)
-	out = mysql(cfg, runner, sql, user=cfg.db_admin_user, password=cfg.db_admin_password, step="backup")
+	out = mysql(on_server, runner, sql, user=cfg.db_admin_user, password=cfg.db_admin_password, step="backup")
 	counts = {}
 	for line in out.splitlines():
 		name, _, n = line.rpartition("\t")
@@ -1394,7 +1402,7 @@ def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
 				role: {"name": name, "bytes": (work / name).stat().st_size, "sha256": _sha256(work / name)}
 				for role, name in files.items()
 			},
-			"counts": table_counts(cfg, runner, conf["db_name"]),
+			"counts": table_counts(cfg, runner, site),
 		}
 		(work / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
 		bundle = out / bundle_name(site, stamp, encrypted=False)
@@ -1510,7 +1518,7 @@ def cmd_restore(cfg: Config, runner: Runner, bundle_arg: str, site: str | None) 
 			log(f"the backup was taken with other app code: migrating {site}")
 			runner.site_cmd("restore", site, "migrate", quiet=True)
 		mark_fingerprint(cfg, runner, site)
-		counts = table_counts(cfg, runner, site_config(cfg, site)["db_name"])
+		counts = table_counts(cfg, runner, site)
 		differ = {t: (n, counts.get(t)) for t, n in manifest.get("counts", {}).items() if counts.get(t) != n}
 		if differ:
 			raise HarnessError("restore", f"row counts differ from the backup's: {differ}")
