@@ -58,6 +58,7 @@ def main():
 	ap = argparse.ArgumentParser()
 	ap.add_argument("--site", required=True)
 	ap.add_argument("-n", type=int, default=200)
+	ap.add_argument("--dump", help="write the intake inserts' cProfile stats here (pstats format)")
 	args = ap.parse_args()
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
@@ -102,6 +103,8 @@ def main():
 		results[label] = (time.perf_counter() - started) / args.n
 		if label == "intake complaint":
 			stats = pstats.Stats(prof)
+			if args.dump:
+				prof.dump_stats(args.dump)
 	print(f"site {args.site}, {frappe.db.count('HSQ Complaint')} complaints, n={args.n} (in-process, cProfile on)")
 	for label, secs in results.items():
 		print(f"  mean per insert, {label}: {secs * 1000:.1f} ms")
@@ -110,6 +113,8 @@ def main():
 	for label, path, func in STEPS:
 		total, calls = cumulative(stats, path, func)
 		print(f"| {label} | {total / args.n * 1000:.1f} | {calls / args.n:.1f} |")
+	print("\ninside assign_to.add (ToDo assignment), cumulative per complaint:")
+	stats.sort_stats("cumulative").print_callees("assign_to.py.*\\(add\\)")
 	print("\ntop 25 by own time:")
 	stats.sort_stats("tottime").print_stats(25)
 

@@ -1175,7 +1175,7 @@ def start_production(
 	if test.returncode != 0:
 		lines = [ln for ln in (test.stderr or "").splitlines() if "emerg" in ln or "failed" in ln]
 		raise HarnessError("nginx", (lines or ["configuration test failed"])[0][:300])
-	log(f"starting the production shape: nginx :{port}, gunicorn x{workers}, socketio, 3 workers, scheduler")
+	log(f"starting the production shape for {site}: nginx :{port}, gunicorn x{workers}, " + ", ".join(p for p in programs if p not in ("nginx", "web")))
 	# supervisord daemonizes; as root it drops to the bench user (`user=` in its config)
 	runner.run(
 		"supervisor",
@@ -1392,7 +1392,6 @@ def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
 		missing = set(BACKUP_ROLES) - set(files)
 		if missing:
 			raise HarnessError("backup", f"bench backup did not write {', '.join(sorted(missing))}")
-		conf = site_config(cfg, site)
 		manifest = {
 			"format": 1,
 			"site": site,
@@ -1675,13 +1674,15 @@ def db_conf_pending(expected: dict[str, str], running: dict[str, str]) -> list[s
 
 def restart_local_mariadb(cfg: Config, runner: Runner) -> None:
 	log("restarting MariaDB to apply /etc/mysql/mariadb.conf.d/90-hsq.cnf")
-	runner.run(
-		"database",
+	proc = subprocess.run(
 		["mariadb-admin", f"-h{cfg.db_host}", f"-P{cfg.db_port}", f"-u{cfg.db_root_user}", "shutdown"],
-		as_bench_user=False,
-		quiet=True,
+		env={**os.environ, **({"MYSQL_PWD": cfg.db_root_password} if cfg.db_root_password else {})},
+		capture_output=True,
+		text=True,
 		timeout=180,
 	)
+	if proc.returncode != 0:
+		raise HarnessError("database", f"cannot stop MariaDB to apply its conf: {proc.stderr.strip()[:200]}")
 	deadline = time.time() + 120
 	while time.time() < deadline and (port_open(cfg.db_host, cfg.db_port) or _mariadbd_running()):
 		time.sleep(0.5)
