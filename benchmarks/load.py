@@ -13,8 +13,9 @@ Phases, each measured in the same run:
 - ``note``: the same 8 clients POST a plain Frappe document (``/api/resource/Note``) as
   Administrator: the framework's own insert, for comparison.
 - ``desk``: 50 simulated desk users (demo quality officers, logged in with a session cookie), each
-  looping list -> form -> save -> workflow action -> report with a think time of 0.5-1.5 s:
-  p50/p95 per step, errors.
+  looping list -> form -> save -> workflow action -> report with a think time of 3-9 s between
+  steps (``--think``; a person reads a list or a form before the next click): p50/p95 per step,
+  errors. The phase runs ``--desk-seconds`` (default 90).
 - ``public``: 8 guests GET ``/complaint`` (the public form) and ``/service-quality``, then 8 guests
   submit the public form (the per-IP hourly limit is lifted for the run and put back afterwards).
 
@@ -99,9 +100,9 @@ class Stats:
 			"ok": len(lat),
 			"errors": self.errors[name],
 			"per_s": round(len(lat) / wall, 1) if wall else None,
-			"p50_ms": round(pct(lat, 50) * 1000),
-			"p95_ms": round(pct(lat, 95) * 1000),
-			"p99_ms": round(pct(lat, 99) * 1000),
+			"p50_ms": round(pct(lat, 50) * 1000) if lat else None,
+			"p95_ms": round(pct(lat, 95) * 1000) if lat else None,
+			"p99_ms": round(pct(lat, 99) * 1000) if lat else None,
 		}
 
 
@@ -187,7 +188,7 @@ def phase_note(url: str, seconds: float, stats: Stats, clients: int = 8) -> floa
 	return run_threads(clients, seconds, body)
 
 
-def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50) -> float:
+def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50, think_s=(3.0, 9.0)) -> float:
 	officers = frappe.get_all(
 		"User", filters={"name": ["like", "officer@%.hsq.local"], "enabled": 1}, pluck="name"
 	)
@@ -213,11 +214,14 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50) -> float
 		"with_comment_count": 1,
 	}
 
+	def think():
+		time.sleep(random.uniform(*think_s))
+
 	def body(i, stop):
 		c = sessions[i]
 		user = officers[i % len(officers)]
 		inst = inst_of[user]
-		time.sleep(random.random() * 1.5)  # users do not all start at once
+		time.sleep(random.random() * think_s[1])  # users do not all start at once
 		while time.time() < stop:
 			status, out, secs, _ = c.request("POST", "/api/method/frappe.desk.reportview.get", list_args, form=True)
 			stats.add("desk: list view (20 rows)", status, secs, out)
@@ -225,18 +229,18 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50) -> float
 			if status == 200:
 				msg = json.loads(out).get("message") or {}
 				names = [row[0] for row in msg.get("values", [])]
-			time.sleep(random.uniform(0.5, 1.5))
+			think()
 			if names:
 				name = random.choice(names)
 				q = urllib.parse.urlencode({"doctype": "HSQ Complaint", "name": name})
 				status, out, secs, _ = c.request("GET", f"/api/method/frappe.desk.form.load.getdoc?{q}")
 				stats.add("desk: form load", status, secs, out)
-				time.sleep(random.uniform(0.5, 1.5))
+				think()
 			# save: a new complaint registered at the desk (frappe.client.insert, as the form saves)
 			doc = {
 				"doctype": "HSQ Complaint",
 				"channel": "On-site",
-				"received_at": frappe.utils.now(),
+				"received_at": time.strftime("%Y-%m-%d %H:%M:%S"),  # (frappe.local is not bound in threads)
 				"complainant_name": "王五",
 				"complainant_phone": "13700137000",
 				"patient_name": "王五",
@@ -247,7 +251,7 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50) -> float
 			}
 			status, out, secs, _ = c.request("POST", "/api/method/frappe.client.insert", {"doc": doc})
 			stats.add("desk: save (new complaint)", status, secs, out)
-			time.sleep(random.uniform(0.5, 1.5))
+			think()
 			if status == 200:
 				new = json.loads(out)["message"]["name"]
 				status, out, secs, _ = c.request(
@@ -256,11 +260,11 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50) -> float
 					{"complaint": new, "action": "Dispatch", "values": {"department": dept_of[inst]}},
 				)
 				stats.add("desk: workflow action (Dispatch)", status, secs, out)
-				time.sleep(random.uniform(0.5, 1.5))
+				think()
 			rep = {"report_name": "Complaint Ledger", "filters": "{}", "ignore_prepared_report": "false"}
 			status, out, secs, _ = c.request("POST", "/api/method/frappe.desk.query_report.run", rep, form=True)
 			stats.add("desk: report (Complaint Ledger)", status, secs, out)
-			time.sleep(random.uniform(0.5, 1.5))
+			think()
 
 	return run_threads(users, seconds, body)
 
@@ -304,6 +308,8 @@ def main():
 	ap.add_argument("--url", required=True)
 	ap.add_argument("--seconds", type=float, default=30)
 	ap.add_argument("--only", default="intake,note,desk,public")
+	ap.add_argument("--desk-seconds", type=float, default=90)
+	ap.add_argument("--think", default="3,9", help="desk users' think time between steps, min,max seconds")
 	ap.add_argument("--json", help="write the figures here as JSON")
 	args = ap.parse_args()
 	host = urllib.parse.urlsplit(args.url).hostname
@@ -326,7 +332,7 @@ def main():
 		wall = phase_note(args.url, args.seconds, stats)
 		rows.append(stats.line("REST insert Note (plain Frappe)", wall))
 	if "desk" in only:
-		wall = phase_desk(args.url, args.seconds, stats)
+		wall = phase_desk(args.url, args.desk_seconds, stats, think_s=tuple(float(x) for x in args.think.split(",")))
 		for name in (
 			"desk: list view (20 rows)",
 			"desk: form load",
