@@ -190,7 +190,7 @@ def redis_stop(args):
 		while not stop_probe.is_set():
 			t = time.time()
 			try:
-				with urllib.request.urlopen(f"{args.url}/api/method/frappe.auth.get_logged_user", timeout=10) as r:
+				with urllib.request.urlopen(f"{args.url}/api/method/ping", timeout=10) as r:
 					code = r.status
 			except urllib.error.HTTPError as e:
 				code = e.code
