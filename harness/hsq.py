@@ -1107,6 +1107,7 @@ def stop_supervisor(cfg: Config, runner: Runner | None, tag: str = SERVED) -> No
 def stop_processes(cfg: Config, runner: Runner | None = None) -> None:
 	"""Stop what `start` serves: the supervisor tree (production) and the dev processes."""
 	stop_supervisor(cfg, runner, SERVED)
+	stop_supervisor(cfg, runner, TESTED)  # left over by an interrupted HSQ_TEST_PRODUCTION run
 	d = pid_dir(cfg)
 	if not d.exists():
 		return
