@@ -57,7 +57,9 @@ def import_kill(args):
 	from hsq_app.follow_up.importer import FIELDS, HEADER_ALIASES
 
 	connect(args.site)
-	inst = frappe.get_all("HSQ Institution", filters={"institution_type": "Hospital"}, pluck="name", limit=1)[0]
+	inst = frappe.get_all("HSQ Institution", filters={"institution_type": "Hospital"}, pluck="name", limit=1)[
+		0
+	]
 	depts = frappe.get_all("HSQ Department", filters={"institution": inst}, pluck="department_name")
 	tag = f"KILL{frappe.generate_hash(length=5).upper()}"
 	out = io.StringIO()
@@ -81,7 +83,9 @@ def import_kill(args):
 	frappe.db.commit()
 
 	def stored() -> tuple[int, int]:
-		d = fresh_count("SELECT COUNT(*) FROM `tabHSQ Discharge Record` WHERE medical_record_no LIKE %s", f"{tag}%")
+		d = fresh_count(
+			"SELECT COUNT(*) FROM `tabHSQ Discharge Record` WHERE medical_record_no LIKE %s", f"{tag}%"
+		)
 		f = fresh_count(
 			"SELECT COUNT(*) FROM `tabHSQ Follow Up` fu JOIN `tabHSQ Discharge Record` d ON d.name = fu.discharge_record"
 			" WHERE d.medical_record_no LIKE %s",
@@ -90,7 +94,9 @@ def import_kill(args):
 		return d, f
 
 	def worker_pids() -> list[int]:
-		out = subprocess.run(["pgrep", "-f", "frappe worker --queue long"], capture_output=True, text=True).stdout
+		out = subprocess.run(
+			["pgrep", "-f", "frappe worker --queue long"], capture_output=True, text=True
+		).stdout
 		return [int(p) for p in out.split()]
 
 	def horse_running() -> bool:
@@ -131,7 +137,10 @@ def import_kill(args):
 	start(doc.name)
 	frappe.db.commit()
 	t1 = time.time()
-	while frappe.db.get_value(IMPORT, doc.name, "status") in ("Queued", "Failed", "Not Started") and time.time() - t1 < args.retry_wait:
+	while (
+		frappe.db.get_value(IMPORT, doc.name, "status") in ("Queued", "Failed", "Not Started")
+		and time.time() - t1 < args.retry_wait
+	):
 		time.sleep(1)
 		frappe.db.rollback()
 	retry_secs = time.time() - t1
@@ -207,8 +216,21 @@ def redis_stop(args):
 	time.sleep(args.down)
 	up_at = time.time()
 	subprocess.run(
-		["redis-server", "--port", str(args.redis_port), "--bind", "127.0.0.1", "--appendonly", "yes",
-		 "--dir", args.redis_dir, "--daemonize", "yes", "--save", ""],
+		[
+			"redis-server",
+			"--port",
+			str(args.redis_port),
+			"--bind",
+			"127.0.0.1",
+			"--appendonly",
+			"yes",
+			"--dir",
+			args.redis_dir,
+			"--daemonize",
+			"yes",
+			"--save",
+			"",
+		],
 		check=True,
 	)
 	deadline = time.time() + 300
@@ -252,7 +274,6 @@ def db_restart(args):
 
 	departments = bm.setup_world()
 	bm.wipe()
-	now = sla.now() if hasattr(sla, "now") else frappe.utils.now_datetime()
 	bm.make_complaints(args.complaints, departments, frappe.utils.now_datetime(), random.Random(1))
 	frappe.db.commit()
 	code = (
@@ -260,7 +281,9 @@ def db_restart(args):
 		"from hsq_app.complaints import sla; sla.sweep(); frappe.db.commit()"
 	)
 	py = os.path.abspath(os.path.join("..", "env", "bin", "python"))
-	first = subprocess.Popen([py, "-c", code, args.site], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+	first = subprocess.Popen(
+		[py, "-c", code, args.site], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+	)
 	time.sleep(args.restart_after)
 	t0 = time.time()
 	subprocess.run(args.stop, shell=True, check=False)
@@ -285,7 +308,7 @@ def db_restart(args):
 	dupes = fresh_count(
 		"SELECT COUNT(*) FROM (SELECT complaint, level FROM `tabHSQ Escalation Log` GROUP BY complaint, level HAVING COUNT(*) > 1) d"
 	)
-	third = subprocess.run([py, "-c", code, args.site], capture_output=True, text=True)
+	subprocess.run([py, "-c", code, args.site], capture_output=True, text=True)
 	logs_after_third = fresh_count("SELECT COUNT(*) FROM `tabHSQ Escalation Log`")
 	breached = fresh_count("SELECT COUNT(*) FROM `tabHSQ Complaint` WHERE sla_status = 'Breached'")
 	print(

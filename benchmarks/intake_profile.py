@@ -30,8 +30,16 @@ STEPS = [
 	("ToDo: assign_to.add", "frappe/desk/form/assign_to.py", "add"),
 	("SLA: on_validate (deadlines)", "hsq_app/complaints/sla.py", "on_validate"),
 	("SLA: on_transition", "hsq_app/complaints/sla.py", "on_transition"),
-	("notifications: enqueue_create_notification", "frappe/desk/doctype/notification_log/notification_log.py", "enqueue_create_notification"),
-	("notifications: Notification rules (run_notifications)", "frappe/model/document.py", "run_notifications"),
+	(
+		"notifications: enqueue_create_notification",
+		"frappe/desk/doctype/notification_log/notification_log.py",
+		"enqueue_create_notification",
+	),
+	(
+		"notifications: Notification rules (run_notifications)",
+		"frappe/model/document.py",
+		"run_notifications",
+	),
 	("Version: save_version", "frappe/model/document.py", "save_version"),
 	("naming: set_new_name", "frappe/model/naming.py", "set_new_name"),
 	("permlevel / permission checks", "frappe/model/document.py", "check_permission"),
@@ -47,7 +55,7 @@ STEPS = [
 
 def cumulative(stats: pstats.Stats, path: str, func: str) -> tuple[float, int]:
 	total, calls = 0.0, 0
-	for (filename, _line, name), (_cc, nc, _tt, ct, callers) in stats.stats.items():
+	for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
 		if name == func and filename.endswith(path):
 			total += ct
 			calls += nc
@@ -105,7 +113,9 @@ def main():
 			stats = pstats.Stats(prof)
 			if args.dump:
 				prof.dump_stats(args.dump)
-	print(f"site {args.site}, {frappe.db.count('HSQ Complaint')} complaints, n={args.n} (in-process, cProfile on)")
+	print(
+		f"site {args.site}, {frappe.db.count('HSQ Complaint')} complaints, n={args.n} (in-process, cProfile on)"
+	)
 	for label, secs in results.items():
 		print(f"  mean per insert, {label}: {secs * 1000:.1f} ms")
 	print("\n| step of one intake insert | ms per complaint | calls per complaint |")

@@ -140,7 +140,9 @@ def login(url: str, user: str, password: str) -> Client:
 	status, payload, _, cookie = c.request("POST", "/api/method/login", {"usr": user, "pwd": password})
 	if status != 200:
 		raise SystemExit(f"login {user}: {status} {payload[:200]!r}")
-	sid = next((p.split("=", 1)[1] for p in cookie.replace(",", ";").split(";") if p.strip().startswith("sid=")), "")
+	sid = next(
+		(p.split("=", 1)[1] for p in cookie.replace(",", ";").split(";") if p.strip().startswith("sid=")), ""
+	)
 	c.headers["Cookie"] = f"sid={sid}"
 	return c
 
@@ -167,7 +169,9 @@ def phase_intake(url: str, seconds: float, stats: Stats, institutions: list[str]
 				"complainant_phone": "13900139000",
 				"severity": "Medium",
 			}
-			status, out, secs, _ = c.request("POST", "/api/method/hsq_app.api.intake.create_complaint", payload)
+			status, out, secs, _ = c.request(
+				"POST", "/api/method/hsq_app.api.intake.create_complaint", payload
+			)
 			stats.add("intake create_complaint", status, secs, out)
 
 	return run_threads(clients, seconds, body)
@@ -204,8 +208,14 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50, think_s=
 	sessions = [login(url, officers[i % len(officers)], demo_password()) for i in range(users)]
 	list_args = {
 		"doctype": "HSQ Complaint",
-		"fields": json.dumps(["`tabHSQ Complaint`.`name`", "`tabHSQ Complaint`.`workflow_state`",
-			"`tabHSQ Complaint`.`received_at`", "`tabHSQ Complaint`.`category`"]),
+		"fields": json.dumps(
+			[
+				"`tabHSQ Complaint`.`name`",
+				"`tabHSQ Complaint`.`workflow_state`",
+				"`tabHSQ Complaint`.`received_at`",
+				"`tabHSQ Complaint`.`category`",
+			]
+		),
 		"filters": "[]",
 		"order_by": "`tabHSQ Complaint`.`received_at` desc",
 		"start": 0,
@@ -223,7 +233,9 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50, think_s=
 		inst = inst_of[user]
 		time.sleep(random.random() * think_s[1])  # users do not all start at once
 		while time.time() < stop:
-			status, out, secs, _ = c.request("POST", "/api/method/frappe.desk.reportview.get", list_args, form=True)
+			status, out, secs, _ = c.request(
+				"POST", "/api/method/frappe.desk.reportview.get", list_args, form=True
+			)
 			stats.add("desk: list view (20 rows)", status, secs, out)
 			names = []
 			if status == 200:
@@ -262,7 +274,9 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50, think_s=
 				stats.add("desk: workflow action (Dispatch)", status, secs, out)
 				think()
 			rep = {"report_name": "Complaint Ledger", "filters": "{}", "ignore_prepared_report": "false"}
-			status, out, secs, _ = c.request("POST", "/api/method/frappe.desk.query_report.run", rep, form=True)
+			status, out, secs, _ = c.request(
+				"POST", "/api/method/frappe.desk.query_report.run", rep, form=True
+			)
 			stats.add("desk: report (Complaint Ledger)", status, secs, out)
 			think()
 
@@ -271,7 +285,10 @@ def phase_desk(url: str, seconds: float, stats: Stats, users: int = 50, think_s=
 
 def phase_public_pages(url: str, seconds: float, stats: Stats, clients: int = 8) -> dict:
 	walls = {}
-	for path, name in (("/complaint", "public page GET /complaint"), ("/service-quality", "public page GET /service-quality")):
+	for path, name in (
+		("/complaint", "public page GET /complaint"),
+		("/service-quality", "public page GET /service-quality"),
+	):
 
 		def body(i, stop, path=path, name=name):
 			c = Client(url, {"Accept": "text/html"})
@@ -283,7 +300,9 @@ def phase_public_pages(url: str, seconds: float, stats: Stats, clients: int = 8)
 	return walls
 
 
-def phase_public_submit(url: str, seconds: float, stats: Stats, institutions: list[str], clients: int = 8) -> float:
+def phase_public_submit(
+	url: str, seconds: float, stats: Stats, institutions: list[str], clients: int = 8
+) -> float:
 	def body(i, stop):
 		c = Client(url)
 		n = 0
@@ -296,7 +315,9 @@ def phase_public_submit(url: str, seconds: float, stats: Stats, institutions: li
 				"complainant_name": "赵六",
 				"complainant_phone": "13600136000",
 			}
-			status, out, secs, _ = c.request("POST", "/api/method/hsq_app.api.public.submit_complaint", form, form=True)
+			status, out, secs, _ = c.request(
+				"POST", "/api/method/hsq_app.api.public.submit_complaint", form, form=True
+			)
 			stats.add("public form submission", status, secs, out)
 
 	return run_threads(clients, seconds, body)
@@ -332,7 +353,9 @@ def main():
 		wall = phase_note(args.url, args.seconds, stats)
 		rows.append(stats.line("REST insert Note (plain Frappe)", wall))
 	if "desk" in only:
-		wall = phase_desk(args.url, args.desk_seconds, stats, think_s=tuple(float(x) for x in args.think.split(",")))
+		wall = phase_desk(
+			args.url, args.desk_seconds, stats, think_s=tuple(float(x) for x in args.think.split(","))
+		)
 		for name in (
 			"desk: list view (20 rows)",
 			"desk: form load",
@@ -360,7 +383,9 @@ def main():
 	print(f"| {'what':38} | ok | errors | per s | p50 ms | p95 ms | p99 ms |")
 	print("|---|---:|---:|---:|---:|---:|---:|")
 	for r in rows:
-		print(f"| {r['what']:38} | {r['ok']} | {r['errors']} | {r['per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} |")
+		print(
+			f"| {r['what']:38} | {r['ok']} | {r['errors']} | {r['per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} |"
+		)
 	for name, sample in stats.samples.items():
 		print(f"first error of {name}: {sample}")
 	if args.json:

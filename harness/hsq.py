@@ -399,7 +399,11 @@ def step_system(cfg: Config, runner: Runner) -> None:
 		if not shutil.which(tool):
 			missing.append(pkg)
 	# the production shape (nginx, supervisord) and encrypted backups (openssl)
-	for path, pkg in (("/usr/sbin/nginx", "nginx"), ("/usr/bin/supervisord", "supervisor"), ("/usr/bin/openssl", "openssl")):
+	for path, pkg in (
+		("/usr/sbin/nginx", "nginx"),
+		("/usr/bin/supervisord", "supervisor"),
+		("/usr/bin/openssl", "openssl"),
+	):
 		if not Path(path).exists():
 			missing.append(pkg)
 	if missing:
@@ -410,7 +414,9 @@ def step_system(cfg: Config, runner: Runner) -> None:
 		policy = Path("/usr/sbin/policy-rc.d")
 		made_policy = not policy.exists()
 		if made_policy:
-			policy.write_text("#!/bin/sh\n# hsq harness: no service starts during package installs\nexit 101\n")
+			policy.write_text(
+				"#!/bin/sh\n# hsq harness: no service starts during package installs\nexit 101\n"
+			)
 			policy.chmod(0o755)
 		try:
 			runner.run(
@@ -785,7 +791,9 @@ PROGRAMS = ("nginx", "web", "socketio", "worker-default", "worker-short", "worke
 def internal_ports(port: int) -> tuple[int, int]:
 	"""(gunicorn, socketio) ports behind nginx: HSQ_PORT + 10000 and + 11000 (pure)."""
 	if port + 11000 > 65535:
-		raise HarnessError("config", f"HSQ_PORT {port} is too high: gunicorn and socketio use it + 10000 and + 11000")
+		raise HarnessError(
+			"config", f"HSQ_PORT {port} is too high: gunicorn and socketio use it + 10000 and + 11000"
+		)
 	return port + 10000, port + 11000
 
 
@@ -1033,7 +1041,7 @@ serverurl=unix://{supervisor_sock(cfg, tag)}
 		program("backup", f"/usr/bin/python3 {harness} backup-clock", b, stopwait=600),
 	]
 	head, bodies = parts[0], parts[1:]
-	return head + "".join(body for name, body in zip(PROGRAMS, bodies) if name in programs)
+	return head + "".join(body for name, body in zip(PROGRAMS, bodies, strict=True) if name in programs)
 
 
 def supervisorctl(
@@ -1162,7 +1170,9 @@ def start_production(
 			raise HarnessError("serve", f"port {p} is in use by another program (set HSQ_PORT or free it)")
 	for tool in ("/usr/sbin/nginx", "/usr/bin/supervisord"):
 		if not Path(tool).exists():
-			raise HarnessError("serve", f"{tool} is missing: run as root once, or install nginx and supervisor")
+			raise HarnessError(
+				"serve", f"{tool} is missing: run as root once, or install nginx and supervisor"
+			)
 	c = conf_dir(cfg, tag)
 	runner.run("serve", ["mkdir", "-p", str(c / "nginx-tmp"), str(cfg.bench / "logs")])
 	_write_as_bench_user(runner, c / "nginx.conf", nginx_conf(cfg, site, port, tag))
@@ -1172,11 +1182,16 @@ def start_production(
 		cfg, runner.env(), site, port, workers, str(runner.tools_dir / "bin" / "bench"), tag, programs
 	)
 	_write_as_bench_user(runner, supervisor_conf_path(cfg, tag), text)
-	test = runner.run("nginx", ["/usr/sbin/nginx", "-t", "-c", str(c / "nginx.conf")], quiet=True, check=False)
+	test = runner.run(
+		"nginx", ["/usr/sbin/nginx", "-t", "-c", str(c / "nginx.conf")], quiet=True, check=False
+	)
 	if test.returncode != 0:
 		lines = [ln for ln in (test.stderr or "").splitlines() if "emerg" in ln or "failed" in ln]
 		raise HarnessError("nginx", (lines or ["configuration test failed"])[0][:300])
-	log(f"starting the production shape for {site}: nginx :{port}, gunicorn x{workers}, " + ", ".join(p for p in programs if p not in ("nginx", "web")))
+	log(
+		f"starting the production shape for {site}: nginx :{port}, gunicorn x{workers}, "
+		+ ", ".join(p for p in programs if p not in ("nginx", "web"))
+	)
 	# supervisord daemonizes; as root it drops to the bench user (`user=` in its config)
 	runner.run(
 		"supervisor",
@@ -1212,7 +1227,7 @@ def health(cfg: Config, runner: Runner) -> list[tuple[str, bool, str]]:
 	for name in PROGRAMS:
 		state = states.get(name, "not running")
 		rows.append((name, state == "RUNNING", state))
-	gport, sport = internal_ports(cfg.port)
+	_, sport = internal_ports(cfg.port)
 	url = f"http://127.0.0.1:{cfg.port}/api/method/ping"
 	ok, detail = False, ""
 	try:
@@ -1320,7 +1335,8 @@ def bundles_to_prune(names: list[str], site: str, keep: int) -> list[str]:
 	mine = sorted(
 		n
 		for n in names
-		if n.startswith(f"{site}-") and (n.endswith(BUNDLE_SUFFIX) or n.endswith(BUNDLE_SUFFIX + ENCRYPTED_SUFFIX))
+		if n.startswith(f"{site}-")
+		and (n.endswith(BUNDLE_SUFFIX) or n.endswith(BUNDLE_SUFFIX + ENCRYPTED_SUFFIX))
 		and n[len(site) + 1 : len(site) + 16].replace("-", "").isdigit()
 	)
 	return mine[:-keep] if len(mine) > keep else []
@@ -1357,9 +1373,7 @@ def table_counts(cfg: Config, runner: Runner, site: str) -> dict[str, int]:
 		db_host=conf.get("db_host") or cfg.db_host,
 		db_port=int(conf.get("db_port") or cfg.db_port),
 	)
-	sql = "\n".join(
-		f"SELECT {mysql_quote(t)}, COUNT(*) FROM `{db_name}`.`{t}`;" for t in COUNTED_TABLES
-	)
+	sql = "\n".join(f"SELECT {mysql_quote(t)}, COUNT(*) FROM `{db_name}`.`{t}`;" for t in COUNTED_TABLES)
 	out = mysql(on_server, runner, sql, user=cfg.db_admin_user, password=cfg.db_admin_password, step="backup")
 	counts = {}
 	for line in out.splitlines():
@@ -1412,8 +1426,21 @@ def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
 		if key:
 			enc = out / bundle_name(site, stamp, encrypted=True)
 			subprocess.run(
-				["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-iter", "200000", "-salt",
-				 "-pass", f"file:{key}", "-in", str(bundle), "-out", str(enc)],
+				[
+					"openssl",
+					"enc",
+					"-aes-256-cbc",
+					"-pbkdf2",
+					"-iter",
+					"200000",
+					"-salt",
+					"-pass",
+					f"file:{key}",
+					"-in",
+					str(bundle),
+					"-out",
+					str(enc),
+				],
 				check=True,
 			)
 			bundle.unlink()
@@ -1427,8 +1454,10 @@ def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
 	for name in pruned:
 		(out / name).unlink(missing_ok=True)
 	size = bundle.stat().st_size / 1e6
-	log(f"backup of {site}: {bundle} ({size:.1f} MB, {time.time() - started:.1f}s)"
-		+ (f"; pruned {len(pruned)} old" if pruned else ""))
+	log(
+		f"backup of {site}: {bundle} ({size:.1f} MB, {time.time() - started:.1f}s)"
+		+ (f"; pruned {len(pruned)} old" if pruned else "")
+	)
 	print(bundle)
 	return 0
 
@@ -1460,25 +1489,44 @@ def cmd_restore(cfg: Config, runner: Runner, bundle_arg: str, site: str | None) 
 				raise HarnessError("restore", "the bundle is encrypted: set HSQ_BACKUP_KEY_FILE to its key")
 			tar_path = work / "bundle.tar"
 			dec = subprocess.run(
-				["openssl", "enc", "-d", "-aes-256-cbc", "-pbkdf2", "-iter", "200000",
-				 "-pass", f"file:{key}", "-in", str(bundle), "-out", str(tar_path)],
+				[
+					"openssl",
+					"enc",
+					"-d",
+					"-aes-256-cbc",
+					"-pbkdf2",
+					"-iter",
+					"200000",
+					"-pass",
+					f"file:{key}",
+					"-in",
+					str(bundle),
+					"-out",
+					str(tar_path),
+				],
 				capture_output=True,
 			)
 			if dec.returncode != 0:
-				raise HarnessError("restore", "cannot decrypt the bundle with HSQ_BACKUP_KEY_FILE (wrong key?)")
+				raise HarnessError(
+					"restore", "cannot decrypt the bundle with HSQ_BACKUP_KEY_FILE (wrong key?)"
+				)
 		if subprocess.run(["tar", "-xf", str(tar_path), "-C", str(work)], capture_output=True).returncode:
 			raise HarnessError("restore", f"{bundle.name} is not a backup bundle (tar failed)")
 		manifest_path = work / "manifest.json"
 		if not manifest_path.exists():
 			raise HarnessError("restore", f"{bundle.name} has no manifest.json: not an hsq backup bundle")
 		manifest = json.loads(manifest_path.read_text())
-		for role, meta in manifest["files"].items():
+		for meta in manifest["files"].values():
 			if _sha256(work / meta["name"]) != meta["sha256"]:
 				raise HarnessError("restore", f"{meta['name']} in the bundle is damaged (checksum differs)")
 		site = site or restored_site_name(manifest["site"])
 		if (cfg.bench / "sites" / site).exists():
-			raise HarnessError("restore", f"site {site} exists: a restore goes into a new site (name another)")
-		subprocess.run(["chown", "-R", f"{BENCH_USER}:{BENCH_USER}", str(work)], check=False) if cfg.as_root else None
+			raise HarnessError(
+				"restore", f"site {site} exists: a restore goes into a new site (name another)"
+			)
+		subprocess.run(
+			["chown", "-R", f"{BENCH_USER}:{BENCH_USER}", str(work)], check=False
+		) if cfg.as_root else None
 		files = {role: work / meta["name"] for role, meta in manifest["files"].items()}
 		log(f"restoring {manifest['site']} ({manifest['created']}) into new site {site}")
 		runner.bench(
@@ -1508,7 +1556,7 @@ def cmd_restore(cfg: Config, runner: Runner, bundle_arg: str, site: str | None) 
 					"restore", site, "set-config", key_name, json.dumps(value), "--parse", quiet=True
 				)
 		site_dir = cfg.bench / "sites" / site
-		for role, folder in (("public_files", "public"), ("private_files", "private")):
+		for role in ("public_files", "private_files"):
 			# frappe's tars hold ./<site>/<public|private>/files/...: strip two levels, as `bench restore` does
 			runner.run(
 				"restore",
@@ -1649,7 +1697,9 @@ def ensure_mariadb_conf(cfg: Config, runner: Runner) -> bool:
 		changed = True
 	if MY_CNF.exists():
 		current = MY_CNF.read_text()
-		if not any(line.strip().startswith("!includedir /etc/mysql/mariadb.conf.d") for line in current.splitlines()):
+		if not any(
+			line.strip().startswith("!includedir /etc/mysql/mariadb.conf.d") for line in current.splitlines()
+		):
 			# Debian's stock my.cnf ends with this line; a trimmed one may have lost it
 			MY_CNF.write_text(current.rstrip("\n") + f"\n\n# added by hsq harness\n{MY_CNF_INCLUDE}\n")
 			changed = True
@@ -1690,7 +1740,9 @@ def restart_local_mariadb(cfg: Config, runner: Runner) -> None:
 	_start_daemon(["/usr/sbin/mariadbd"], runner)
 	_wait_port(cfg.db_host, cfg.db_port, 120)
 	if not port_open(cfg.db_host, cfg.db_port):
-		raise HarnessError("database", "MariaDB did not come back after the restart; see /var/log/mysql/error.log")
+		raise HarnessError(
+			"database", "MariaDB did not come back after the restart; see /var/log/mysql/error.log"
+		)
 
 
 def _mariadbd_running() -> bool:
@@ -1699,7 +1751,12 @@ def _mariadbd_running() -> bool:
 
 def step_db_conf(cfg: Config, runner: Runner) -> None:
 	"""The harness's MariaDB conf on this machine's own server; applied now only where allowed."""
-	if not (cfg.as_root and is_loopback(cfg.db_host) and cfg.db_port == 3306 and Path("/usr/sbin/mariadbd").exists()):
+	if not (
+		cfg.as_root
+		and is_loopback(cfg.db_host)
+		and cfg.db_port == 3306
+		and Path("/usr/sbin/mariadbd").exists()
+	):
 		return
 	ensure_mariadb_conf(cfg, runner)
 	if not port_open(cfg.db_host, cfg.db_port):
@@ -1777,12 +1834,21 @@ def replica_sql(cfg: Config, runner: Runner, sql: str, step: str = "replica") ->
 
 
 def replica_status(cfg: Config, runner: Runner) -> dict[str, str]:
-	out = runner.run(
-		"replica",
-		["mariadb", f"--socket={replica_dir(cfg) / 'mysqld.sock'}", "-uroot", "-e", "SHOW SLAVE STATUS\\G"],
-		quiet=True,
-		check=False,
-	).stdout or ""
+	out = (
+		runner.run(
+			"replica",
+			[
+				"mariadb",
+				f"--socket={replica_dir(cfg) / 'mysqld.sock'}",
+				"-uroot",
+				"-e",
+				"SHOW SLAVE STATUS\\G",
+			],
+			quiet=True,
+			check=False,
+		).stdout
+		or ""
+	)
 	status = {}
 	for line in out.splitlines():
 		key, sep, value = line.strip().partition(":")
@@ -1792,7 +1858,9 @@ def replica_status(cfg: Config, runner: Runner) -> dict[str, str]:
 
 
 def primary_log_bin(cfg: Config) -> str:
-	out = mysql(cfg, None, "SELECT @@log_bin;", user=cfg.db_admin_user, password=cfg.db_admin_password, step="replica")
+	out = mysql(
+		cfg, None, "SELECT @@log_bin;", user=cfg.db_admin_user, password=cfg.db_admin_password, step="replica"
+	)
 	return out.strip()
 
 
@@ -1804,8 +1872,16 @@ def cmd_replica(cfg: Config, runner: Runner, action: str, site: str | None) -> i
 			print(f"replica: not running on :{port}")
 			return 1
 		st = replica_status(cfg, runner)
-		keys = ("Master_Host", "Master_Port", "Slave_IO_Running", "Slave_SQL_Running", "Gtid_IO_Pos",
-			"Seconds_Behind_Master", "Replicate_Do_DB", "Last_Error")
+		keys = (
+			"Master_Host",
+			"Master_Port",
+			"Slave_IO_Running",
+			"Slave_SQL_Running",
+			"Gtid_IO_Pos",
+			"Seconds_Behind_Master",
+			"Replicate_Do_DB",
+			"Last_Error",
+		)
 		for k in keys:
 			print(f"  {k}: {st.get(k, '')}")
 		healthy = st.get("Slave_IO_Running") == "Yes" and st.get("Slave_SQL_Running") == "Yes"
@@ -1860,31 +1936,45 @@ def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 		log(f"initialising the replica's data directory {d / 'data'}")
 		runner.run(
 			"replica",
-			["mariadb-install-db", "--no-defaults", f"--datadir={d / 'data'}",
-			 "--auth-root-authentication-method=normal", "--skip-test-db"],
+			[
+				"mariadb-install-db",
+				"--no-defaults",
+				f"--datadir={d / 'data'}",
+				"--auth-root-authentication-method=normal",
+				"--skip-test-db",
+			],
 			quiet=True,
 		)
 	if not port_open("127.0.0.1", port):
 		log(f"starting the replica on 127.0.0.1:{port}")
 		cmd = runner.wrap(replica_server_args(cfg, port, db_name))
 		subprocess.Popen(
-			cmd, env=runner.env(), start_new_session=True,
-			stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+			cmd,
+			env=runner.env(),
+			start_new_session=True,
+			stdin=subprocess.DEVNULL,
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
 		)
 		_wait_port("127.0.0.1", port, 60)
 		if not port_open("127.0.0.1", port):
-			raise HarnessError("replica", f"the replica did not start; see {cfg.bench / 'logs' / 'hsq-replica.err'}")
+			raise HarnessError(
+				"replica", f"the replica did not start; see {cfg.bench / 'logs' / 'hsq-replica.err'}"
+			)
 	# the replication account on the primary (REPLICATION SLAVE only)
 	repl_pw = hashlib.sha256(f"{cfg.bench}:{db_password}".encode()).hexdigest()[:24]
 	mysql(
-		cfg, None,
+		cfg,
+		None,
 		"\n".join(
 			f"CREATE USER IF NOT EXISTS '{REPLICA_USER}'@{mysql_quote(h)} IDENTIFIED BY {mysql_quote(repl_pw)};"
 			f" ALTER USER '{REPLICA_USER}'@{mysql_quote(h)} IDENTIFIED BY {mysql_quote(repl_pw)};"
 			f" GRANT REPLICATION SLAVE ON *.* TO '{REPLICA_USER}'@{mysql_quote(h)};"
 			for h in ("127.0.0.1", "localhost")
 		),
-		user=cfg.db_admin_user, password=cfg.db_admin_password, step="replica",
+		user=cfg.db_admin_user,
+		password=cfg.db_admin_password,
+		step="replica",
 	)
 	st = replica_status(cfg, runner)
 	if not state or st.get("Slave_SQL_Running") != "Yes" or st.get("Last_SQL_Error"):
@@ -1898,7 +1988,8 @@ def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 		)
 		runner.run("replica", ["bash", "-o", "pipefail", "-c", dump], quiet=True)
 		replica_sql(
-			cfg, runner,
+			cfg,
+			runner,
 			f"CHANGE MASTER TO MASTER_HOST={mysql_quote(cfg.db_host)}, MASTER_PORT={cfg.db_port},"
 			f" MASTER_USER='{REPLICA_USER}', MASTER_PASSWORD={mysql_quote(repl_pw)},"
 			f" MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5; START SLAVE;",
@@ -1907,7 +1998,8 @@ def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 		replica_sql(cfg, runner, "START SLAVE;")
 	# the site's own account reads there (and only there: the server is read-only)
 	replica_sql(
-		cfg, runner,
+		cfg,
+		runner,
 		f"CREATE USER IF NOT EXISTS {mysql_quote(db_name)}@'%' IDENTIFIED BY {mysql_quote(db_password)};"
 		f" ALTER USER {mysql_quote(db_name)}@'%' IDENTIFIED BY {mysql_quote(db_password)};"
 		f" GRANT SELECT, SHOW VIEW, CREATE TEMPORARY TABLES ON `{db_name}`.* TO {mysql_quote(db_name)}@'%';",
@@ -1923,10 +2015,10 @@ def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 			break
 		time.sleep(1)
 	else:
-		raise HarnessError("replica", f"replication did not start: {st.get('Last_IO_Error') or st.get('Last_SQL_Error')}")
+		raise HarnessError(
+			"replica", f"replication did not start: {st.get('Last_IO_Error') or st.get('Last_SQL_Error')}"
+		)
 	log(f"replica of {site} ({db_name}) running on 127.0.0.1:{port}; the site reads reports and lists there")
-
-
 
 
 def wait_http(url: str, seconds: float) -> bool:
@@ -2000,7 +2092,11 @@ def cmd_start(cfg: Config, runner: Runner, dev: bool = False) -> int:
 	logins = runner.site_cmd(
 		"demo", cfg.site, "execute", "hsq_app.setup.demo.print_login_table", quiet=True, check=False
 	).stdout
-	shape = "the development server" if dev else "nginx, gunicorn, socketio, workers and scheduler under supervisord"
+	shape = (
+		"the development server"
+		if dev
+		else "nginx, gunicorn, socketio, workers and scheduler under supervisord"
+	)
 	print(f"\nhsq_app is serving on {url}  (site {cfg.site}; {shape})")
 	print(f"Administrator / {cfg.admin_password}")
 	if logins:
@@ -2041,7 +2137,12 @@ def cmd_test(cfg: Config, runner: Runner, pytest_args: list[str]) -> int:
 		str(app_dir / "pyproject.toml"),
 		*args,
 	]
-	env_cmd = ["env", f"HSQ_TEST_SITE={site}", f"HSQ_SITES_PATH={cfg.bench / 'sites'}", f"HSQ_BENCH={cfg.bench}"]
+	env_cmd = [
+		"env",
+		f"HSQ_TEST_SITE={site}",
+		f"HSQ_SITES_PATH={cfg.bench / 'sites'}",
+		f"HSQ_BENCH={cfg.bench}",
+	]
 	live = _truthy(os.environ.get("HSQ_TEST_PRODUCTION"))
 	if live:
 		# the browser tests drive the production shape serving the test site (no scheduler: tests

@@ -70,8 +70,13 @@ def world_with_history():
 			"problem": "门诊候诊时间过长",
 			"root_cause": "高峰时段人手不足",
 			"deadline": frappe.utils.add_days(frappe.utils.today(), 30),
-			"measures": [{"measure": "高峰时段增派护士", "measure_owner": w.a.head1,
-				"due_date": frappe.utils.add_days(frappe.utils.today(), 10)}],
+			"measures": [
+				{
+					"measure": "高峰时段增派护士",
+					"measure_owner": w.a.head1,
+					"due_date": frappe.utils.add_days(frappe.utils.today(), 10),
+				}
+			],
 		}
 	).insert()
 	files = []
@@ -86,7 +91,9 @@ def world_with_history():
 					"is_private": private,
 					"content": content,
 				}
-			).insert().name
+			)
+			.insert()
+			.name
 		)
 	set_settings(public_complaint_rate_limit=7)
 	frappe.db.commit()
@@ -98,13 +105,19 @@ def _snapshot(sql, data) -> dict:
 	snap = {
 		"complaints": _rows(sql, "tabHSQ Complaint", "name IN %s", (c,)),
 		"versions": _rows(sql, "tabVersion", "ref_doctype='HSQ Complaint' AND docname IN %s", (c,)),
-		"comments": _rows(sql, "tabComment", "reference_doctype='HSQ Complaint' AND reference_name IN %s", (c,)),
+		"comments": _rows(
+			sql, "tabComment", "reference_doctype='HSQ Complaint' AND reference_name IN %s", (c,)
+		),
 		"access_log": _rows(sql, "tabAccess Log", "reference_document IN %s", (c,)),
 		"todos": _rows(sql, "tabToDo", "reference_type='HSQ Complaint' AND reference_name IN %s", (c,)),
 		"task": _rows(sql, "tabHSQ Rectification Task", "name=%s", (data.task,)),
 		"files": _rows(sql, "tabFile", "name IN %s", (tuple(data.files),)),
-		"settings": [tuple(r) for r in sql(
-			"SELECT field, value FROM tabSingles WHERE doctype='HSQ Settings' ORDER BY field", ())],
+		"settings": [
+			tuple(r)
+			for r in sql(
+				"SELECT field, value FROM tabSingles WHERE doctype='HSQ Settings' ORDER BY field", ()
+			)
+		],
 	}
 	return snap
 
@@ -145,10 +158,18 @@ def test_backup_and_restore_round_trip(world_with_history, tmp_path):
 		assert restored.returncode == 0, restored.stdout + restored.stderr
 		conf = json.loads((bench_path() / "sites" / target / "site_config.json").read_text())
 		assert conf["db_name"] != frappe.conf.db_name
-		assert conf.get("encryption_key") == frappe.get_site_config().get("encryption_key")  # stored passwords still decrypt
-		conn = connect(conf["db_name"], conf["db_name"], conf["db_password"],
-			frappe.conf.db_host or "127.0.0.1", frappe.conf.db_port or 3306)
+		assert conf.get("encryption_key") == frappe.get_site_config().get(
+			"encryption_key"
+		)  # stored passwords still decrypt
+		conn = connect(
+			conf["db_name"],
+			conf["db_name"],
+			conf["db_password"],
+			frappe.conf.db_host or "127.0.0.1",
+			frappe.conf.db_port or 3306,
+		)
 		try:
+
 			def sql(q, p):
 				with conn.cursor() as cur:
 					cur.execute(q, p)
@@ -165,7 +186,9 @@ def test_backup_and_restore_round_trip(world_with_history, tmp_path):
 			rel = url.lstrip("/") if url.startswith("/private/") else "public" + url
 			original = Path(frappe.local.sites_path).resolve() / site / rel
 			copied = bench_path() / "sites" / target / rel
-			assert hashlib.sha256(copied.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+			assert (
+				hashlib.sha256(copied.read_bytes()).digest() == hashlib.sha256(original.read_bytes()).digest()
+			)
 
 		# a restore goes into a new site only
 		again = run_harness("restore", str(bundles[0]), target, **env)

@@ -14,7 +14,10 @@ def test_new_commands_parse():
 	assert hsq.parse_args(["start", "--dev"]) == ("start", ["--dev"])
 	assert hsq.parse_args(["status"]) == ("status", [])
 	assert hsq.parse_args(["backup"]) == ("backup", [])
-	assert hsq.parse_args(["restore", "b.hsq.tar", "new.localhost"]) == ("restore", ["b.hsq.tar", "new.localhost"])
+	assert hsq.parse_args(["restore", "b.hsq.tar", "new.localhost"]) == (
+		"restore",
+		["b.hsq.tar", "new.localhost"],
+	)
 	assert hsq.parse_args(["replica", "start"]) == ("replica", ["start"])
 	for bad in (["start", "--prod"], ["restore"], ["replica"], ["replica", "promote"], ["status", "x"]):
 		with pytest.raises(hsq.HarnessError):
@@ -73,7 +76,9 @@ def test_backup_files_are_recognised():
 		"20260101_020000-a_localhost-site_config_backup.json",
 	]
 	found = hsq.classify_backup_files(files)
-	assert found == dict(zip(("database", "public_files", "private_files", "site_config"), files))
+	assert found == dict(
+		zip(("database", "public_files", "private_files", "site_config"), files, strict=True)
+	)
 
 
 def test_restored_site_name():
@@ -129,8 +134,12 @@ def test_mariadb_restart_needs_ci_or_an_explicit_flag():
 
 def test_pending_db_settings():
 	expected = hsq.expected_db_variables(24105)
-	running = {"log_bin": "OFF", "slow_query_log": "ON", "innodb_buffer_pool_size": "134217728",
-		"character_set_server": "utf8mb4"}
+	running = {
+		"log_bin": "OFF",
+		"slow_query_log": "ON",
+		"innodb_buffer_pool_size": "134217728",
+		"character_set_server": "utf8mb4",
+	}
 	assert hsq.db_conf_pending(expected, running) == ["log_bin", "innodb_buffer_pool_size"]
 	assert hsq.db_conf_pending(expected, {**running, **expected}) == []
 

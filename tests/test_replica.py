@@ -17,8 +17,8 @@ from pathlib import Path
 import frappe
 import pytest
 from factories import make_complaint, make_world
-from frappe.desk.query_report import run
 from frappe.desk import reportview
+from frappe.desk.query_report import run
 from ops import bench_path, run_harness
 
 from hsq_app.utils.replica import install
@@ -123,13 +123,18 @@ def count(names: list[str]) -> int:
 def list_names(w) -> set[str]:
 	"""The desk's list view (frappe.desk.reportview.get_list, a replica read)."""
 	frappe.local.form_dict = frappe._dict(
-		doctype="HSQ Complaint", fields=["name"], filters={"institution": w.a.institution}, limit_page_length=0
+		doctype="HSQ Complaint",
+		fields=["name"],
+		filters={"institution": w.a.institution},
+		limit_page_length=0,
 	)
 	return {r.name for r in reportview.get_list()}
 
 
 def ledger_names(w) -> set[str]:
-	rows = run("Complaint Ledger", filters={"institution": w.a.institution}, ignore_prepared_report=True)["result"]
+	rows = run("Complaint Ledger", filters={"institution": w.a.institution}, ignore_prepared_report=True)[
+		"result"
+	]
 	return {r.get("name") for r in rows if isinstance(r, dict)}
 
 
