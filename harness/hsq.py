@@ -1397,6 +1397,7 @@ def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
 	out.mkdir(parents=True, exist_ok=True)
 	_chown_to_bench_user(cfg, out)
 	stamp = time.strftime("%Y%m%d-%H%M%S")
+	created = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # when the backup began: replay binary logs from here
 	work = out / f".work-{site}-{stamp}"
 	started = time.time()
 	try:
@@ -1410,7 +1411,7 @@ def cmd_backup(cfg: Config, runner: Runner, site: str | None) -> int:
 		manifest = {
 			"format": 1,
 			"site": site,
-			"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+			"created": created,
 			"app_fingerprint": tree_fingerprint(REPO_ROOT / APP),
 			"files": {
 				role: {"name": name, "bytes": (work / name).stat().st_size, "sha256": _sha256(work / name)}
