@@ -51,10 +51,10 @@ def bench_cmd(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def drop_site(site: str) -> None:
-	bench_cmd(
-		"--site",
-		site,
+	"""`bench drop-site SITE` (its database too); fails loudly so that no database is left behind."""
+	dropped = bench_cmd(
 		"drop-site",
+		site,
 		"--db-root-username",
 		os.environ.get("HSQ_DB_ADMIN_USER") or "hsq_dbadmin",
 		"--db-root-password",
@@ -62,6 +62,7 @@ def drop_site(site: str) -> None:
 		"--no-backup",
 		"--force",
 	)
+	assert dropped.returncode == 0, dropped.stdout + dropped.stderr
 	archived = bench_path() / "archived" / "sites" / site
 	if archived.exists():
 		subprocess.run(["rm", "-rf", str(archived)], check=False)
