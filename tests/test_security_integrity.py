@@ -7,10 +7,10 @@ import json
 
 import frappe
 import pytest
-from factories import make_institution, make_staff_user, uid
+from complaint_steps import RESOLUTION, act, in_state, registered, state
+from factories import as_user, make_institution, make_staff_user, uid
 from frappe.model.workflow import WorkflowTransitionError
 from rest import api_token, request
-from test_complaint_workflow import RESOLUTION, act, as_user, in_state, registered, state
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
