@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def _frappe_site_available() -> bool:
 	try:
-		import frappe
+		import frappe  # noqa: F401 (is Frappe importable here?)
 	except ImportError:
 		return False
 	return True

@@ -5,7 +5,6 @@ import pytest
 from factories import as_user, make_complaint
 from frappe.utils import get_first_day, now_datetime
 
-from hsq_app import roles as R
 from hsq_app.setup.desk import ROLE_WORKSPACES, landing_workspace
 
 

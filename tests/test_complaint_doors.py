@@ -4,8 +4,8 @@ import json
 
 import frappe
 import pytest
-from complaint_steps import RESOLUTION, act, in_state, registered, state
-from factories import as_user, make_complaint, uid
+from complaint_steps import RESOLUTION, in_state, registered, state
+from factories import as_user, uid
 from rest import api_token, request
 
 from hsq_app import roles as R

@@ -4,11 +4,10 @@ import frappe
 import pytest
 from complaint_steps import RESOLUTION, act, in_state, registered, state
 from factories import as_user, make_complaint, make_staff_user
-from frappe.model.workflow import WorkflowTransitionError, apply_workflow
+from frappe.model.workflow import WorkflowTransitionError
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
-from hsq_app.complaints.api import apply_action
 from hsq_app.complaints.doctype.hsq_complaint.hsq_complaint import FinalStateError, SelfApprovalError
 
 

@@ -6,22 +6,11 @@ import frappe
 import pytest
 from factories import (
 	as_user,
-	complete_follow_up,
-	discharge_by_mrn,
-	discharge_row,
-	follow_ups_of,
 	frozen,
-	make_department,
-	make_institution,
-	make_staff_user,
-	set_settings,
-	uid,
 )
 from follow_up_data import march_of
 
-from hsq_app import roles as R
 from hsq_app.api.follow_up import (
-	import_discharges,
 	recalculate_monthly_report,
 	review_monthly_report,
 	submit_monthly_report,

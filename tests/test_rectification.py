@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import frappe
 import pytest
-from factories import as_user, close_complaint, make_complaint, uid
+from factories import as_user, make_complaint, uid
 from frappe import _
 from frappe.model.workflow import WorkflowPermissionError, WorkflowTransitionError, apply_workflow
-from frappe.utils import add_days, get_datetime, getdate, now_datetime, today
+from frappe.utils import add_days, getdate, now_datetime, today
 
 from hsq_app.hsq_setup.departments import DepartmentMismatchError
 from hsq_app.rectification import tasks as T

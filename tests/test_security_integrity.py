@@ -3,8 +3,6 @@ severity and approval, handlers within the 属地 chain, the institution tree, p
 guests, escaped prints, real client addresses for rate limits, transparency suppression and the
 intake API's edge cases. Each test is one of the issue's numbered findings."""
 
-import json
-
 import frappe
 import pytest
 from complaint_steps import RESOLUTION, act, in_state, registered, state

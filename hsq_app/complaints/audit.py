@@ -12,8 +12,6 @@ the same closed complaints always give the same sample.
 from __future__ import annotations
 
 import json
-import math
-import random
 
 import frappe
 from frappe import _

@@ -6,7 +6,6 @@ what is missing and resets the transition table to the contract's.
 """
 
 import frappe
-from frappe.utils import cint
 
 from hsq_app import roles as R
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count
 from frappe.utils import getdate, today
 
 from hsq_app.follow_up.questionnaire import active_templates

@@ -9,10 +9,8 @@ completed follow-ups always give the same sample.
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import datetime, time
-from fractions import Fraction
 
 import frappe
 from frappe import _

@@ -9,7 +9,6 @@ import io
 import random
 import re
 import unicodedata
-from pathlib import Path
 
 import frappe
 import pytest

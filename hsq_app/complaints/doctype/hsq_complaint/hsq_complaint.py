@@ -4,7 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, now_datetime
+from frappe.utils import cint
 
 from hsq_app.complaints import field_policy, routing, sla
 from hsq_app.complaints import workflow as wf
@@ -44,13 +44,28 @@ class HSQComplaint(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
+
 		from hsq_app.complaints.doctype.hsq_complaint_staff.hsq_complaint_staff import HSQComplaintStaff
-		from hsq_app.complaints.doctype.hsq_complaint_transfer.hsq_complaint_transfer import HSQComplaintTransfer
+		from hsq_app.complaints.doctype.hsq_complaint_transfer.hsq_complaint_transfer import (
+			HSQComplaintTransfer,
+		)
 
 		acknowledge_by: DF.Datetime | None
 		acknowledged_at: DF.Datetime | None
 		category: DF.Link
-		channel: DF.Literal["On-site", "Hotline", "12345 Hotline", "Letters and Visits", "Website", "WeChat", "Mailbox", "Satisfaction Survey", "Follow Up", "Bureau Referral", "Email"]
+		channel: DF.Literal[
+			"On-site",
+			"Hotline",
+			"12345 Hotline",
+			"Letters and Visits",
+			"Website",
+			"WeChat",
+			"Mailbox",
+			"Satisfaction Survey",
+			"Follow Up",
+			"Bureau Referral",
+			"Email",
+		]
 		closed_at: DF.Datetime | None
 		complainant_feedback: DF.Literal["", "Satisfied", "Basically Satisfied", "Dissatisfied"]
 		complainant_name: DF.Data | None
@@ -95,6 +110,7 @@ class HSQComplaint(Document):
 		transfers: DF.Table[HSQComplaintTransfer]
 		warn_by: DF.Datetime | None
 		workflow_state: DF.Link | None
+
 	# end: auto-generated types
 	def before_insert(self):
 		field_policy.on_insert(self)

@@ -17,7 +17,10 @@ class HSQComplaintAudit(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.complaints.doctype.hsq_complaint_audit_item.hsq_complaint_audit_item import HSQComplaintAuditItem
+
+		from hsq_app.complaints.doctype.hsq_complaint_audit_item.hsq_complaint_audit_item import (
+			HSQComplaintAuditItem,
+		)
 
 		compliant_count: DF.Int
 		conclusion: DF.SmallText | None
@@ -31,6 +34,7 @@ class HSQComplaintAudit(Document):
 		sample_size: DF.Int
 		seed: DF.Data | None
 		status: DF.Literal["In Review", "Completed"]
+
 	# end: auto-generated types
 	def before_insert(self):
 		self.normalize_month()

@@ -17,11 +17,27 @@ class HSQSLAPolicy(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.complaints.doctype.hsq_sla_escalation_rule.hsq_sla_escalation_rule import HSQSLAEscalationRule
+
+		from hsq_app.complaints.doctype.hsq_sla_escalation_rule.hsq_sla_escalation_rule import (
+			HSQSLAEscalationRule,
+		)
 
 		acknowledge_hours: DF.Float
 		category: DF.Link | None
-		channel: DF.Literal["", "On-site", "Hotline", "12345 Hotline", "Letters and Visits", "Website", "WeChat", "Mailbox", "Satisfaction Survey", "Follow Up", "Bureau Referral", "Email"]
+		channel: DF.Literal[
+			"",
+			"On-site",
+			"Hotline",
+			"12345 Hotline",
+			"Letters and Visits",
+			"Website",
+			"WeChat",
+			"Mailbox",
+			"Satisfaction Survey",
+			"Follow Up",
+			"Bureau Referral",
+			"Email",
+		]
 		complex_resolve_days: DF.Float
 		enabled: DF.Check
 		escalations: DF.Table[HSQSLAEscalationRule]
@@ -33,6 +49,7 @@ class HSQSLAPolicy(Document):
 		severity: DF.Literal["", "Low", "Medium", "High", "Urgent"]
 		use_calendar_days: DF.Check
 		warn_at_percent: DF.Percent
+
 	# end: auto-generated types
 	def validate(self):
 		for field in ("acknowledge_hours", "first_contact_days", "resolve_days", "complex_resolve_days"):

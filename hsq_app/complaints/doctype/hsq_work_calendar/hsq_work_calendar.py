@@ -17,6 +17,7 @@ class HSQWorkCalendar(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
+
 		from hsq_app.complaints.doctype.hsq_work_calendar_day.hsq_work_calendar_day import HSQWorkCalendarDay
 
 		afternoon_end: DF.Time
@@ -26,6 +27,7 @@ class HSQWorkCalendar(Document):
 		days: DF.Table[HSQWorkCalendarDay]
 		morning_end: DF.Time
 		morning_start: DF.Time
+
 	# end: auto-generated types
 	def validate(self):
 		periods = work_calendar.periods_of(self)

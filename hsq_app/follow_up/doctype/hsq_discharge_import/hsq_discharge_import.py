@@ -16,7 +16,10 @@ class HSQDischargeImport(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.follow_up.doctype.hsq_discharge_import_row.hsq_discharge_import_row import HSQDischargeImportRow
+
+		from hsq_app.follow_up.doctype.hsq_discharge_import_row.hsq_discharge_import_row import (
+			HSQDischargeImportRow,
+		)
 
 		created: DF.Int
 		error_message: DF.SmallText | None
@@ -29,6 +32,7 @@ class HSQDischargeImport(Document):
 		skipped_duplicates: DF.Int
 		status: DF.Literal["Not Started", "Queued", "Completed", "Partially Completed", "Failed"]
 		total_rows: DF.Int
+
 	# end: auto-generated types
 	def before_validate(self):
 		if not self.institution and not is_unscoped(frappe.session.user):

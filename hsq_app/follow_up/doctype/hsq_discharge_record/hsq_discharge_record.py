@@ -34,6 +34,7 @@ class HSQDischargeRecord(Document):
 		patient_name: DF.Data
 		patient_phone: DF.Data
 		source_import: DF.Link | None
+
 	# end: auto-generated types
 	def validate(self):
 		"""The same row validation as the imports; the user's reach is checked by Frappe itself."""

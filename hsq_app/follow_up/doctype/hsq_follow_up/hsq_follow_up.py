@@ -19,6 +19,7 @@ class HSQFollowUp(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
+
 		from hsq_app.follow_up.doctype.hsq_follow_up_score.hsq_follow_up_score import HSQFollowUpScore
 
 		assigned_to: DF.Link | None
@@ -41,6 +42,7 @@ class HSQFollowUp(Document):
 		scores: DF.Table[HSQFollowUpScore]
 		stage_days: DF.Int
 		status: DF.Literal["Pending", "Completed", "Unreachable", "Refused", "Overdue"]
+
 	# end: auto-generated types
 	def before_validate(self):
 		if not self.questionnaire_template and self.institution:

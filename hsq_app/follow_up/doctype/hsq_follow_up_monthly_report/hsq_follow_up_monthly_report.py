@@ -20,7 +20,10 @@ class HSQFollowUpMonthlyReport(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.follow_up.doctype.hsq_follow_up_report_dimension.hsq_follow_up_report_dimension import HSQFollowUpReportDimension
+
+		from hsq_app.follow_up.doctype.hsq_follow_up_report_dimension.hsq_follow_up_report_dimension import (
+			HSQFollowUpReportDimension,
+		)
 
 		avg_satisfaction: DF.Float
 		calculated_at: DF.Datetime | None
@@ -46,6 +49,7 @@ class HSQFollowUpMonthlyReport(Document):
 		submitted_at: DF.Datetime | None
 		submitted_by: DF.Link | None
 		unreachable: DF.Int
+
 	# end: auto-generated types
 	def autoname(self):
 		self.name = f"FUR-{month_start(self.month):%Y-%m}-{self.institution}"

@@ -16,13 +16,17 @@ class HSQQuestionnaireTemplate(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.follow_up.doctype.hsq_questionnaire_dimension.hsq_questionnaire_dimension import HSQQuestionnaireDimension
+
+		from hsq_app.follow_up.doctype.hsq_questionnaire_dimension.hsq_questionnaire_dimension import (
+			HSQQuestionnaireDimension,
+		)
 
 		description: DF.SmallText | None
 		dimensions: DF.Table[HSQQuestionnaireDimension]
 		institution: DF.Link | None
 		is_active: DF.Check
 		template_name: DF.Data
+
 	# end: auto-generated types
 	def validate(self):
 		if not self.institution and not is_unscoped(frappe.session.user):

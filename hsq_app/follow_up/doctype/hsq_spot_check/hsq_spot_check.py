@@ -16,6 +16,7 @@ class HSQSpotCheck(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
+
 		from hsq_app.follow_up.doctype.hsq_spot_check_item.hsq_spot_check_item import HSQSpotCheckItem
 
 		conclusion: DF.SmallText | None
@@ -34,6 +35,7 @@ class HSQSpotCheck(Document):
 		seed: DF.Int
 		status: DF.Literal["Open", "Completed"]
 		unreachable: DF.Int
+
 	# end: auto-generated types
 	def before_insert(self):
 		fill_sample(self)

@@ -19,6 +19,7 @@ class HSQDepartment(Document):
 		department_name: DF.Data
 		disabled: DF.Check
 		institution: DF.Link
+
 	# end: auto-generated types
 	def autoname(self):
 		self.name = f"{self.department_name.strip()}-{self.institution}"

@@ -30,7 +30,9 @@ class HSQInstitution(NestedSet):
 		disabled: DF.Check
 		grade: DF.Literal["Tertiary", "Secondary", "Primary", "Ungraded"]
 		institution_name: DF.Data
-		institution_type: DF.Literal["Bureau", "Hospital", "Township Health Center", "Community Health Center", "Other"]
+		institution_type: DF.Literal[
+			"Bureau", "Hospital", "Township Health Center", "Community Health Center", "Other"
+		]
 		is_group: DF.Check
 		lft: DF.Int
 		old_parent: DF.Link | None

@@ -28,6 +28,7 @@ class HSQSettings(Document):
 		special_follow_up_offsets: DF.Data | None
 		township_sample_rate: DF.Percent
 		trusted_proxies: DF.SmallText | None
+
 	# end: auto-generated types
 	def validate(self):
 		validate_proxies(self.trusted_proxies)

@@ -25,6 +25,7 @@ class HSQStaff(Document):
 		staff_name: DF.Data
 		status: DF.Literal["Active", "Inactive"]
 		user: DF.Link | None
+
 	# end: auto-generated types
 	def validate(self):
 		check_department(self.department, self.institution)

@@ -15,7 +15,10 @@ class HSQAccountabilityRecord(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.rectification.doctype.hsq_accountability_complaint.hsq_accountability_complaint import HSQAccountabilityComplaint
+
+		from hsq_app.rectification.doctype.hsq_accountability_complaint.hsq_accountability_complaint import (
+			HSQAccountabilityComplaint,
+		)
 
 		action: DF.SmallText | None
 		auto_dismissed: DF.Check
@@ -36,6 +39,7 @@ class HSQAccountabilityRecord(Document):
 		subject_type: DF.Literal["Staff", "Institution"]
 		threshold: DF.Int
 		year: DF.Int
+
 	# end: auto-generated types
 	def validate(self):
 		accountability.validate_record(self)

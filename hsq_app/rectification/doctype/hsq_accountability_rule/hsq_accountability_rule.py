@@ -26,6 +26,7 @@ class HSQAccountabilityRule(Document):
 		enabled: DF.Check
 		subject_type: DF.Literal["Staff", "Institution"]
 		threshold: DF.Int
+
 	# end: auto-generated types
 	def autoname(self):
 		self.name = rule_name(self.subject_type, self.category, self.threshold)

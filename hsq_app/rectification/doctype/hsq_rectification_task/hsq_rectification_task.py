@@ -45,8 +45,13 @@ class HSQRectificationTask(Document):
 
 	if TYPE_CHECKING:
 		from frappe.types import DF
-		from hsq_app.rectification.doctype.hsq_rectification_complaint.hsq_rectification_complaint import HSQRectificationComplaint
-		from hsq_app.rectification.doctype.hsq_rectification_measure.hsq_rectification_measure import HSQRectificationMeasure
+
+		from hsq_app.rectification.doctype.hsq_rectification_complaint.hsq_rectification_complaint import (
+			HSQRectificationComplaint,
+		)
+		from hsq_app.rectification.doctype.hsq_rectification_measure.hsq_rectification_measure import (
+			HSQRectificationMeasure,
+		)
 
 		category: DF.Link | None
 		complaints: DF.Table[HSQRectificationComplaint]
@@ -74,12 +79,15 @@ class HSQRectificationTask(Document):
 		satisfaction_after: DF.Float
 		satisfaction_before: DF.Float
 		source_name: DF.Data | None
-		source_type: DF.Literal["Complaint", "Concentrated Problem", "Spot Check", "Survey", "Inspection", "Other"]
+		source_type: DF.Literal[
+			"Complaint", "Concentrated Problem", "Spot Check", "Survey", "Inspection", "Other"
+		]
 		submitted_at: DF.Datetime | None
 		submitted_by: DF.Link | None
 		verified_at: DF.Datetime | None
 		verified_by: DF.Link | None
 		workflow_state: DF.Link | None
+
 	# end: auto-generated types
 	def before_insert(self):
 		# a task an institution's own user raises is the institution's to verify; the bureau (and the
