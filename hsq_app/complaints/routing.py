@@ -138,7 +138,6 @@ def transfer(complaint: str, to_institution: str, reason: str):
 	doc.institution = to_institution
 	doc.department = None
 	doc.handler = None
-	doc.flags.hsq_transfer = True
 	doc.flags.hsq_system = True  # the transfer history is written here (field_policy)
 	if doc.workflow_state != wf.REGISTERED:
 		# routed anew from the start in the receiving institution (bureau admins may move the state)

@@ -214,7 +214,6 @@ class HSQComplaint(Document):
 			)
 			self.complainant_feedback = None
 			self.submitted_by = None
-		self.flags.hsq_action = action
 
 	def on_update(self):
 		field_policy.record_severity_change(self)
