@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def _frappe_site_available() -> bool:
 	try:
-		import frappe
+		import frappe  # noqa: F401 (is Frappe importable here?)
 	except ImportError:
 		return False
 	return True
@@ -98,3 +98,11 @@ def _rollback():
 	frappe.local.hsq_active_staff = {}
 	frappe.local.flags.pop("hsq_now", None)
 	frappe.cache.delete_value("user_permissions")
+
+
+@pytest.fixture
+def centre():
+	"""A township health centre with its leaders, an officer and an agent (tests/follow_up_data.py)."""
+	from follow_up_data import make_centre
+
+	return make_centre()

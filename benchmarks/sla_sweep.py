@@ -8,7 +8,7 @@ For each size N (default 10,000 and 100,000), with "now" the latest working day 
 
 1. N open complaints (In Progress, acknowledged) are made with ``frappe.db.bulk_insert``,
    received over the 16 calendar days before now, deadlines from
-   ``hsq_app.complaints.sla.compute_deadlines`` (80 % default policy, 15 % 12345, 5 % 信访).
+   ``hsq_app.complaints.sla.clock.compute_deadlines`` (80 % default policy, 15 % 12345, 5 % 信访).
 2. They are swept as of one working day earlier (not timed): the state a running system had.
 3. Timed: the sweep at now (one working day of changes: warnings, breaches, escalations with
    their log rows and notifications), the email digests job it enqueues, the same sweep again
@@ -124,12 +124,20 @@ def setup_world():
 					.insert(ignore_permissions=True)
 					.name
 				)
-			frappe.db.set_value(
-				"HSQ Department",
-				name,
-				"department_head",
-				user(f"head{h}{d}@bench.hsq", "HSQ Department Head"),
-			)
+			head = user(f"head{h}{d}@bench.hsq", "HSQ Department Head")
+			frappe.db.set_value("HSQ Department", name, "department_head", head)
+			if not frappe.db.exists("HSQ Staff", {"user": head}):
+				# a head heads the department of their active staff post (hsq_setup/departments.py)
+				frappe.get_doc(
+					{
+						"doctype": "HSQ Staff",
+						"staff_name": head.split("@")[0],
+						"institution": inst,
+						"department": name,
+						"user": head,
+						"status": "Active",
+					}
+				).insert(ignore_permissions=True)
 			departments.append((inst, name))
 	frappe.db.commit()
 	log(
@@ -190,8 +198,8 @@ def make_complaints(n, departments, now, rng):
 		channel = rng.choice(CHANNELS)
 		is_complex = 1 if rng.random() < 0.1 else 0
 		if channel not in policy_cache:
-			policy_cache[channel] = sla.match_policy(channel, None, "Medium")
-		d = sla.compute_deadlines(policy_cache[channel], received, is_complex=is_complex, calendar=cal)
+			policy_cache[channel] = sla.policy.match_policy(channel, None, "Medium")
+		d = sla.clock.compute_deadlines(policy_cache[channel], received, is_complex=is_complex, calendar=cal)
 		inst, dept = departments[i % len(departments)]
 		rows.append(
 			(
@@ -268,18 +276,18 @@ def reset_state():
 
 def baseline(names, now):
 	"""The per-document way: load, recompute, escalate with document inserts, save."""
-	from hsq_app.complaints import sla
+	from hsq_app.complaints.sla import deadlines, notify, policy
 	from hsq_app.utils.work_calendar import get_calendar
 
 	cal = get_calendar()
-	recipients = sla._Recipients()
+	recipients = notify.Recipients()
 	for name in names:
 		doc = frappe.get_doc("HSQ Complaint", name)
-		sla.apply_deadlines(doc, now)
-		policy = sla.get_policy(doc.sla_policy)
+		deadlines.apply_deadlines(doc, now)
+		policy_ = policy.get_policy(doc.sla_policy)
 		if doc.sla_status == "Breached":
 			overdue = cal.working_hours_between(doc.resolve_by, now)
-			for rule in policy.escalations:
+			for rule in policy_.escalations:
 				if rule.level > doc.escalation_level and overdue >= rule.after_hours:
 					users = recipients.of(rule.notify, doc)
 					frappe.get_doc(

@@ -20,7 +20,7 @@ hsq_install_defaults = [
 	"hsq_app.setup.desk.ensure_desk",
 	"hsq_app.rectification.setup.install_defaults",
 	"hsq_app.follow_up.setup.ensure_defaults",
-	"hsq_app.complaints.sla_defaults.install_defaults",
+	"hsq_app.complaints.sla.defaults.install_defaults",
 	# inspections and recognition (issue 17): the county plan's checklist
 	"hsq_app.inspection.checklist.install_defaults",
 ]
@@ -93,7 +93,14 @@ doc_events = {
 }
 
 # SLA indicators and Pause / Resume / Extension buttons on complaint forms and lists
-app_include_js = ["/assets/hsq_app/js/sla_indicator.js", "/assets/hsq_app/js/drill.js"]
+# the Select options report filters offer (hsq_app.setup.desk.FILTER_OPTIONS)
+extend_bootinfo = "hsq_app.setup.desk.extend_bootinfo"
+
+app_include_js = [
+	"/assets/hsq_app/js/sla_indicator.js",
+	"/assets/hsq_app/js/drill.js",
+	"/assets/hsq_app/js/report_filters.js",
+]
 
 # the complaint form's extra panels: its rectification tasks, and the "Audit Trail" button
 doctype_js = {
@@ -102,7 +109,7 @@ doctype_js = {
 
 scheduler_events = {
 	"daily": [
-		"hsq_app.rectification.tasks.mark_overdue",
+		"hsq_app.rectification.overdue.flag_overdue_tasks",
 		"hsq_app.rectification.clusters.detect_clusters",
 		"hsq_app.rectification.accountability.recompute_current_year",
 		"hsq_app.follow_up.scheduling.mark_overdue",

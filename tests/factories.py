@@ -8,6 +8,12 @@ from frappe.utils import random_string
 from hsq_app import roles as R
 
 
+def as_user(user: str) -> None:
+	"""Act as ``user`` from here on (their staff post read afresh): the one helper every test uses."""
+	frappe.set_user(user)
+	frappe.local.hsq_active_staff = {}
+
+
 def uid(prefix: str = "") -> str:
 	return f"{prefix}{random_string(6).lower()}"
 
@@ -250,3 +256,53 @@ def frozen(at):
 	from frappe.tests.utils import FrappeTestCase
 
 	return FrappeTestCase.freeze_time(None, at)
+
+
+# doctypes whose rows a committing job (the SLA sweep) may leave behind, with their child tables
+COMMITTED_DOCTYPES = (
+	"HSQ Complaint",
+	"HSQ Escalation Log",
+	"Notification Log",
+	"HSQ SLA Pause",
+	"HSQ SLA Extension",
+	"Comment",
+	"ToDo",
+	"Version",
+	"Access Log",
+	"Email Queue",
+	"Email Account",
+)
+
+
+class committed:
+	"""``with committed():`` for a test that runs a job which commits (the production path):
+	whatever rows of COMMITTED_DOCTYPES the test leaves are deleted afterwards and the cleanup is
+	committed, so later tests see the site as it was. ``restore`` names (doctype, name, fields)
+	whose values are put back."""
+
+	def __init__(self, *restore: tuple[str, str, tuple[str, ...]]):
+		self.restore = restore
+
+	def __enter__(self):
+		self.before = {dt: set(frappe.get_all(dt, pluck="name")) for dt in COMMITTED_DOCTYPES}
+		self.values = [
+			(dt, name, frappe.db.get_value(dt, name, list(fields), as_dict=True))
+			for dt, name, fields in self.restore
+		]
+		return self
+
+	def __exit__(self, *exc):
+		frappe.db.rollback()
+		for dt in COMMITTED_DOCTYPES:
+			new = list(set(frappe.get_all(dt, pluck="name")) - self.before[dt])
+			for start in range(0, len(new), 500):
+				names = new[start : start + 500]
+				for child in frappe.get_meta(dt).get_table_fields():
+					frappe.db.delete(child.options, {"parent": ("in", names), "parenttype": dt})
+				if dt == "Email Queue":
+					frappe.db.delete("Email Queue Recipient", {"parent": ("in", names)})
+				frappe.db.delete(dt, {"name": ("in", names)})
+		for dt, name, values in self.values:
+			frappe.db.set_value(dt, name, values, update_modified=False)
+		frappe.db.commit()  # undo what the test committed
+		return False

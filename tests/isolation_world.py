@@ -39,11 +39,6 @@ def canary_hits(payload) -> list[str]:
 	return [k for k, v in CANARY.items() if v in text]
 
 
-def as_user(user: str) -> None:
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
-
-
 def door(cmd: str, http_method: str = "POST", **kwargs):
 	"""Call a whitelisted method as the HTTP handler does (overrides, whitelist and method checks).
 

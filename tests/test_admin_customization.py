@@ -8,8 +8,7 @@ they make and remove it afterwards.
 
 import frappe
 import pytest
-from factories import make_complaint
-from test_complaint_workflow import as_user
+from factories import as_user, make_complaint
 
 from hsq_app.setup import install
 

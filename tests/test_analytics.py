@@ -2,16 +2,10 @@
 
 import frappe
 import pytest
-from factories import make_complaint
+from factories import as_user, make_complaint
 from frappe.utils import get_first_day, now_datetime
 
-from hsq_app import roles as R
 from hsq_app.setup.desk import ROLE_WORKSPACES, landing_workspace
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 @pytest.mark.parametrize("role,workspace", ROLE_WORKSPACES)

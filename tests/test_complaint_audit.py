@@ -2,15 +2,16 @@
 
 import frappe
 import pytest
-from factories import make_complaint
+from complaint_steps import RESOLUTION, act, in_state, registered, state
+from factories import as_user, make_complaint
 from frappe.model.workflow import WorkflowTransitionError, apply_workflow, get_transitions
-from test_complaint_workflow import RESOLUTION, act, as_user, in_state, registered, state
 
 from hsq_app.complaints import audit
 from hsq_app.complaints import workflow as wf
 from hsq_app.complaints.api import apply_action
 from hsq_app.complaints.audit import get_history
 from hsq_app.complaints.routing import transfer
+from hsq_app.utils.sampling import sample_size
 
 # ------------------------------------------------------------------ read-only inspector
 
@@ -265,7 +266,7 @@ def test_a_given_seed_gives_the_same_sample_every_time(shared_world):
 	[(0, 10, None, 0), (5, 10, None, 1), (10, 10, None, 1), (11, 10, None, 2), (10, 50, 3, 3), (2, 10, 5, 2)],
 )
 def test_sample_size(population, rate, size, expected):
-	assert audit.sample_size(population, rate, size) == expected
+	assert sample_size(population, rate, size) == expected
 
 
 def test_one_sample_per_institution_and_month_and_nothing_to_audit_is_an_error(shared_world):

@@ -2,8 +2,8 @@
 
 import frappe
 import pytest
-from factories import make_complaint
-from test_complaint_workflow import as_user, in_state, registered
+from complaint_steps import in_state, registered
+from factories import as_user, make_complaint
 
 
 def run_ledger(filters=None):

@@ -4,9 +4,9 @@ import json
 
 import frappe
 import pytest
-from factories import make_complaint, uid
+from complaint_steps import RESOLUTION, in_state, registered, state
+from factories import as_user, uid
 from rest import api_token, request
-from test_complaint_workflow import RESOLUTION, act, as_user, in_state, registered, state
 
 from hsq_app import roles as R
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import frappe
 import pytest
-from test_complaint_workflow import act, as_user, in_state
+from complaint_steps import act, in_state
+from factories import as_user
 
 from hsq_app.complaints import workflow as wf
 from hsq_app.complaints.printing import handling_steps

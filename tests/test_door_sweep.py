@@ -23,7 +23,8 @@ from collections import Counter
 
 import frappe
 import pytest
-from isolation_world import CANARY, as_user, canary_hits, make_canaries, restricted_users
+from factories import as_user
+from isolation_world import CANARY, make_canaries, restricted_users
 
 # Doors not called, each with its reason. Keep this short: a door here is a door not proven.
 EXCLUDED_PREFIXES = {

@@ -2,15 +2,18 @@
 
 import frappe
 import pytest
-from factories import complete_follow_up, discharge_by_mrn, discharge_row, follow_ups_of, set_settings, uid
+from factories import (
+	as_user,
+	complete_follow_up,
+	discharge_by_mrn,
+	discharge_row,
+	follow_ups_of,
+	set_settings,
+	uid,
+)
 
 from hsq_app.api.follow_up import import_discharges, make_complaint
 from hsq_app.follow_up.setup import DEFAULT_DIMENSIONS, DEFAULT_TEMPLATE, ensure_defaults
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 @pytest.fixture

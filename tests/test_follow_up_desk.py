@@ -4,14 +4,17 @@ import json
 
 import frappe
 import pytest
-from factories import complete_follow_up, discharge_by_mrn, discharge_row, follow_ups_of, frozen, set_settings
+from factories import (
+	as_user,
+	complete_follow_up,
+	discharge_by_mrn,
+	discharge_row,
+	follow_ups_of,
+	frozen,
+	set_settings,
+)
 
 from hsq_app.api.follow_up import coverage_this_month, import_discharges
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 @pytest.fixture

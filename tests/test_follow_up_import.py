@@ -4,16 +4,11 @@ from datetime import date, datetime
 
 import frappe
 import pytest
-from factories import discharge_by_mrn, discharge_row, follow_ups_of, make_user, set_settings, uid
+from factories import as_user, discharge_by_mrn, discharge_row, follow_ups_of, make_user, set_settings, uid
 
 from hsq_app import roles as R
 from hsq_app.api.follow_up import import_discharges
-from hsq_app.follow_up.importer import normalize_phone, parse_date
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
+from hsq_app.follow_up.imports.rows import normalize_phone, parse_date
 
 
 def stored(institution, rows):
@@ -151,14 +146,13 @@ def test_a_failure_while_storing_leaves_nothing(shared_world, monkeypatch):
 	w = shared_world
 	rows = [discharge_row(w.a.institution, w.a.dept1, "2026-03-02") for _ in range(2)]
 	frappe.db.commit()  # a clean point, as at the start of a request
-	real = frappe.db.bulk_insert
+	from hsq_app.follow_up import store
 
 	def failing(doctype, *args, **kwargs):
-		if doctype == "HSQ Follow Up":
-			raise frappe.ValidationError("disk full")
-		return real(doctype, *args, **kwargs)
+		raise frappe.ValidationError("disk full")
 
-	monkeypatch.setattr(frappe.db, "bulk_insert", failing)
+	# the follow-ups are stored after the discharges, through the follow-up door
+	monkeypatch.setattr(store, "insert_rows", failing)
 	with pytest.raises(frappe.ValidationError):
 		import_discharges(rows)
 	frappe.db.rollback()  # what the request handler does on an exception

@@ -3,6 +3,7 @@
 import frappe
 import pytest
 from factories import (
+	as_user,
 	discharge_row,
 	frozen,
 	make_department,
@@ -14,12 +15,7 @@ from factories import (
 
 from hsq_app import roles as R
 from hsq_app.api.follow_up import import_discharges, raise_rectification
-from hsq_app.follow_up.spot_check import sample_size
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
+from hsq_app.utils.sampling import sample_size
 
 
 def test_sample_sizes():

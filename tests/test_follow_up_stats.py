@@ -6,16 +6,13 @@ from datetime import date
 
 import frappe
 import pytest
-import test_follow_up_report
-from factories import complete_follow_up
-from test_follow_up_report import as_user, march_of
+from factories import as_user, complete_follow_up
+from follow_up_data import march_of
 
 from hsq_app.api.follow_up import make_complaint
 from hsq_app.follow_up import stats
 from hsq_app.follow_up.monthly_report import compute_figures
 from hsq_app.follow_up.scheduling import mark_overdue
-
-centre = test_follow_up_report.centre  # the township centre fixture
 
 CELL_FIELDS = {
 	stats.DAY_STAT: [
@@ -75,6 +72,32 @@ def test_cells_follow_every_door(centre):
 	figures = compute_figures([c.institution], date(2026, 3, 1))[c.institution]
 	assert (figures["completed"], figures["unreachable"], figures["complaints_raised"]) == (4, 2, 1)
 	assert figures["avg_satisfaction"] == 2.5  # (1 + 4 + 3 + 2) / 4
+
+
+def test_cells_follow_a_discharge_records_department_change(centre):
+	"""The discharge record's cascade to its open follow-ups goes through the follow-up door:
+	the per-day cells move with them at once, not at the nightly rebuild."""
+	c = centre
+	march_of(c)
+	before = assert_in_step(c.institution)
+	record = frappe.get_all(
+		"HSQ Follow Up",
+		filters={"institution": c.institution, "status": ("in", ("Pending", "Overdue"))},
+		fields=["discharge_record", "department"],
+		limit=1,
+	)[0]
+	moved_to = c.dept2 if record.department != c.dept2 else c.dept
+	doc = frappe.get_doc("HSQ Discharge Record", record.discharge_record)
+	doc.department = moved_to
+	doc.save()
+	open_ones = frappe.get_all(
+		"HSQ Follow Up",
+		filters={"discharge_record": doc.name, "status": ("in", ("Pending", "Overdue"))},
+		pluck="department",
+	)
+	assert open_ones and set(open_ones) == {moved_to}
+	after = assert_in_step(c.institution)
+	assert after != before
 
 
 def test_rebuild_of_a_range_leaves_other_days_alone(centre):

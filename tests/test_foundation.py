@@ -2,11 +2,12 @@
 
 import frappe
 import pytest
-from factories import make_complaint, make_staff, make_user
+from factories import as_user, make_complaint, make_staff, make_user
 from frappe.desk.search import search_link
 
 from hsq_app import roles as R
-from hsq_app.permissions import desired_user_permissions, sync_user_permissions
+from hsq_app.hsq_setup.departments import DepartmentMismatchError
+from hsq_app.permissions import desired_user_permissions
 from hsq_app.setup.install import DEFAULT_CATEGORIES, ensure_defaults
 
 
@@ -75,11 +76,6 @@ def desk_count(doctype):
 
 	frappe.local.form_dict = frappe._dict(doctype=doctype)
 	return get_count()
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 def test_isolation_list_count_form_and_link_search(world):
@@ -176,7 +172,7 @@ def test_records_are_never_deleted(world):
 
 
 def test_staff_department_must_belong_to_institution(world):
-	with pytest.raises(frappe.ValidationError):
+	with pytest.raises(DepartmentMismatchError, match="belongs to"):
 		make_staff(world.a.institution, department=world.b.dept1)
 
 

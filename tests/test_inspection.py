@@ -3,7 +3,7 @@ rectification loop through a re-inspection, and what each side may see and do.""
 
 import frappe
 import pytest
-from factories import make_department, make_institution, make_staff_user, uid
+from factories import as_user, make_department, make_institution, make_staff_user, uid
 from frappe.model.workflow import apply_workflow
 from frappe.utils import add_days, today
 
@@ -15,11 +15,6 @@ INSPECTION, TASK = "HSQ Inspection", "HSQ Rectification Task"
 POSTERS = "24小时投诉电话张贴不低于5处"
 GUIDE_DESK = "设置导医台并配备导医人员"
 EVERY_WARD = "所有科室、病房均张贴24小时投诉电话"
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 @pytest.fixture

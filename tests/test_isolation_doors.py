@@ -7,9 +7,9 @@ import json
 
 import frappe
 import pytest
-from factories import make_complaint, make_user
+from factories import as_user, make_complaint, make_user
 from frappe.model.document import Document
-from isolation_world import as_user, canary_hits, door, make_canaries
+from isolation_world import canary_hits, door, make_canaries
 
 
 @pytest.fixture

@@ -6,25 +6,19 @@ from datetime import date
 import frappe
 import pytest
 from factories import (
+	as_user,
 	close_complaint,
 	make_complaint,
 	make_department,
 	make_institution,
 	make_staff,
-	make_staff_user,
 	uid,
 )
 
-from hsq_app import roles as R
 from hsq_app.recognition import compliments, ranking
 
 ROUND, COMPLIMENT = "HSQ Recognition Round", "HSQ Compliment"
 Q = (date(2026, 7, 1), date(2026, 9, 30))
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ severity and approval, handlers within the 属地 chain, the institution tree, p
 guests, escaped prints, real client addresses for rate limits, transparency suppression and the
 intake API's edge cases. Each test is one of the issue's numbered findings."""
 
-import json
-
 import frappe
 import pytest
-from factories import make_institution, make_staff_user, uid
+from complaint_steps import RESOLUTION, act, in_state, registered, state
+from factories import as_user, make_institution, make_staff_user, uid
 from frappe.model.workflow import WorkflowTransitionError
 from rest import api_token, request
-from test_complaint_workflow import RESOLUTION, act, as_user, in_state, registered, state
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf

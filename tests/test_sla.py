@@ -6,11 +6,14 @@ import threading
 import chinese_calendar as cc
 import frappe
 import pytest
-from factories import make_complaint
+from factories import committed, make_complaint
 from frappe.tests.utils import FrappeTestCase
 
 from hsq_app.complaints import sla
-from hsq_app.complaints.sla_defaults import (
+from hsq_app.complaints.doctype.hsq_sla_extension.hsq_sla_extension import ExtensionError
+from hsq_app.complaints.doctype.hsq_sla_pause.hsq_sla_pause import SLAPauseError
+from hsq_app.complaints.sla import clock, deadlines, notify
+from hsq_app.complaints.sla.defaults import (
 	DEFAULT_POLICY,
 	ESCALATION_CHAIN,
 	HOTLINE_POLICY,
@@ -36,6 +39,17 @@ def world(shared_world):
 		"HSQ Institution", w.a.institution, {"deputy_head": w.a.leader, "principal_head": w.a.admin}
 	)
 	return w
+
+
+@pytest.fixture
+def swept(world, monkeypatch):
+	"""For tests that run the sweep: the production job, which commits; what it leaves behind is
+	deleted afterwards. The digest-email job it enqueues is recorded in ``swept.enqueued``."""
+	enqueued = []
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append((method, kw)))
+	heads = ("deputy_head", "principal_head")
+	with committed(("HSQ Institution", world.a.institution, heads)):
+		yield frappe._dict(world=world, enqueued=enqueued)
 
 
 def complaint(w, **kw):
@@ -199,7 +213,7 @@ def test_provisional_deadlines_recomputed_when_the_next_year_is_entered(world):
 			cal_doc.append("days", {"date": dt.date(nxt, 1, day), "day_type": "Holiday"})
 	cal_doc.covered_until = dt.date(nxt, 12, 31)
 	cal_doc.save()
-	assert sla.recompute_open_deadlines(provisional_only=True) >= 1
+	assert deadlines.recompute_open_deadlines(provisional_only=True) >= 1
 	doc.reload()
 	assert doc.deadline_is_provisional == 0 and doc.resolve_by > before
 
@@ -209,10 +223,10 @@ def test_provisional_deadlines_recomputed_when_the_next_year_is_entered(world):
 
 def test_status_moves_with_time(world):
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
-	assert sla.derive_status(doc, D(2025, 10, 9, 9)) == "On Track"
-	assert sla.derive_status(doc, doc.warn_by) == "Warning"
-	assert sla.derive_status(doc, D(2025, 10, 14, 17, 30)) == "Warning"
-	assert sla.derive_status(doc, D(2025, 10, 14, 17, 31)) == "Breached"
+	assert clock.derive_status(doc, D(2025, 10, 9, 9)) == "On Track"
+	assert clock.derive_status(doc, doc.warn_by) == "Warning"
+	assert clock.derive_status(doc, D(2025, 10, 14, 17, 30)) == "Warning"
+	assert clock.derive_status(doc, D(2025, 10, 14, 17, 31)) == "Breached"
 
 
 def test_transitions_stamp_and_settle(world):
@@ -227,7 +241,7 @@ def test_transitions_stamp_and_settle(world):
 	assert doc.resolved_at == D(2025, 10, 13, 10) and doc.sla_status == "Met"
 	sla.on_transition(doc, "Resolved", "In Progress", now=D(2025, 10, 20, 10))  # Reopen
 	assert doc.resolved_at is None
-	assert sla.derive_status(doc, D(2025, 10, 20, 10)) == "Breached"
+	assert clock.derive_status(doc, D(2025, 10, 20, 10)) == "Breached"
 	sla.on_transition(doc, "Pending Approval", "Resolved", now=D(2025, 10, 21, 10))
 	assert doc.sla_status == "Breached"
 	sla.on_transition(doc, "Resolved", "Closed", now=D(2025, 10, 22, 10))
@@ -273,7 +287,7 @@ def test_pause_and_resume_add_the_paused_working_hours_back(world):
 def test_pause_needs_the_right_person_state_and_reason(world):
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
 	frappe.set_user(world.a.handler1)
-	with pytest.raises(sla.SLAError):  # still Registered: nobody waits on the complainant yet
+	with pytest.raises(SLAPauseError):  # still Registered: nobody waits on the complainant yet
 		sla.pause(doc.name, "等待")
 	frappe.set_user("Administrator")
 	in_progress(doc)
@@ -282,18 +296,19 @@ def test_pause_needs_the_right_person_state_and_reason(world):
 		with pytest.raises(frappe.PermissionError):
 			sla.pause(doc.name, "等待")
 	frappe.set_user(world.a.officer)
-	with pytest.raises(sla.SLAError):
+	with pytest.raises(SLAPauseError):
 		sla.pause(doc.name, "  ")
 	sla.pause(doc.name, "等待患者回电")
-	with pytest.raises(sla.SLAError):
+	with pytest.raises(SLAPauseError):
 		sla.pause(doc.name, "again")
 
 
-def test_paused_complaint_is_not_breached_and_resolution_ends_the_pause(world):
+def test_paused_complaint_is_not_breached_and_resolution_ends_the_pause(swept):
+	world = swept.world
 	doc = in_progress(complaint(world, received_at=D(2025, 9, 30, 10)))
 	with frozen("2025-10-13 09:00:00"):
 		sla.pause(doc.name, "等待")
-	sla.sweep(now=D(2025, 11, 1), commit=False)
+	sla.sweep(now=D(2025, 11, 1))
 	doc.reload()
 	assert doc.sla_status == "Paused" and doc.escalation_level == 0
 	sla.on_transition(doc, "Pending Approval", "Resolved", now=D(2025, 10, 14, 9))
@@ -303,6 +318,11 @@ def test_paused_complaint_is_not_breached_and_resolution_ends_the_pause(world):
 
 
 # -- extensions --------------------------------------------------------------------------------
+
+
+def decide(extension, method, note=None):
+	"""What the extension form's Approve / Reject buttons call (HSQSLAExtension.approve / reject)."""
+	return getattr(frappe.get_doc("HSQ SLA Extension", extension), method)(note)
 
 
 def request_extension(complaint_name, days, reason="需多科室会诊"):
@@ -325,9 +345,9 @@ def test_extension_requested_by_handler_approved_only_by_own_leader(world):
 	for user in (world.a.handler1, world.a.head1, world.a.officer, world.b.leader):
 		frappe.set_user(user)
 		with pytest.raises(frappe.PermissionError):
-			sla.approve_extension(ext.name)
+			decide(ext.name, "approve")
 	frappe.set_user(world.a.leader)
-	result = sla.approve_extension(ext.name, "同意")
+	result = decide(ext.name, "approve", "同意")
 	assert result["status"] == "Approved"
 	frappe.set_user("Administrator")
 	doc.reload()
@@ -340,22 +360,22 @@ def test_extension_requested_by_handler_approved_only_by_own_leader(world):
 	)
 	assert any(ext.name in c and "2025-10-17" in c for c in comments)
 	assert sum(ext.name in c for c in comments) == 2  # requested, approved
-	with pytest.raises(sla.SLAError):
-		sla.approve_extension(ext.name)  # decided already
+	with pytest.raises(ExtensionError):
+		decide(ext.name, "approve")  # decided already
 
 
 def test_extension_capped_by_policy_and_rejectable(world):
 	doc = in_progress(complaint(world, channel="12345 Hotline", received_at=D(2025, 9, 30, 10)))
 	frappe.set_user(world.a.handler1)
-	with pytest.raises(sla.SLAError):
+	with pytest.raises(ExtensionError):
 		request_extension(doc.name, 11)  # the hotline allows 10
-	with pytest.raises(sla.SLAError):
+	with pytest.raises(ExtensionError):
 		request_extension(doc.name, 0)
 	ext = request_extension(doc.name, 4)
-	with pytest.raises(sla.SLAError):
+	with pytest.raises(ExtensionError):
 		request_extension(doc.name, 1)  # one pending request at a time
 	frappe.set_user(world.a.leader)
-	sla.reject_extension(ext.name, "理由不充分")
+	decide(ext.name, "reject", "理由不充分")
 	assert frappe.db.get_value("HSQ SLA Extension", ext.name, "status") == "Rejected"
 	assert frappe.db.get_value("HSQ Complaint", doc.name, "extension_days") == 0
 	frappe.set_user(world.a.handler1)
@@ -364,7 +384,7 @@ def test_extension_capped_by_policy_and_rejectable(world):
 	with pytest.raises(frappe.PermissionError):
 		ext.save()
 	frappe.set_user("Administrator")
-	with pytest.raises(sla.SLAError):  # not even a system manager rewrites a request
+	with pytest.raises(ExtensionError):  # not even a system manager rewrites a request
 		ext.save()
 	# someone outside the complaint's department cannot ask
 	frappe.set_user(world.a.handler2)
@@ -394,22 +414,24 @@ def notified(name):
 	)
 
 
-def test_sweep_marks_warning_then_breached(world):
+def test_sweep_marks_warning_then_breached(swept):
+	world = swept.world
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
 	frappe.db.set_value("HSQ Complaint", doc.name, "sla_status", "On Track")
-	sla.sweep(now=D(2025, 10, 9, 9), commit=False)
+	sla.sweep(now=D(2025, 10, 9, 9))
 	assert frappe.db.get_value("HSQ Complaint", doc.name, "sla_status") == "On Track"
-	counts = sla.sweep(now=doc.warn_by, commit=False)
+	counts = sla.sweep(now=doc.warn_by)
 	assert counts["warning"] >= 1
 	assert frappe.db.get_value("HSQ Complaint", doc.name, "sla_status") == "Warning"
-	counts = sla.sweep(now=D(2025, 10, 14, 17, 31), commit=False)
+	counts = sla.sweep(now=D(2025, 10, 14, 17, 31))
 	assert frappe.db.get_value("HSQ Complaint", doc.name, ["sla_status", "escalation_level"]) == (
 		"Breached",
 		1,
 	)
 
 
-def test_each_level_notified_exactly_once_in_order_however_often_the_sweep_runs(world):
+def test_each_level_notified_exactly_once_in_order_however_often_the_sweep_runs(swept):
+	world = swept.world
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
 	frappe.db.set_value("HSQ Complaint", doc.name, {"sla_status": "On Track"})
 	cal = wc.get_calendar()
@@ -420,17 +442,17 @@ def test_each_level_notified_exactly_once_in_order_however_often_the_sweep_runs(
 		moment = cal.add_working_hours(due, hours) + minute
 		assert frappe.db.get_value("HSQ Complaint", doc.name, "escalation_level") == level - 1
 		for _ in range(3):
-			sla.sweep(now=moment - 2 * minute, commit=False)  # not due yet
+			sla.sweep(now=moment - 2 * minute)  # not due yet
 		assert frappe.db.get_value("HSQ Complaint", doc.name, "escalation_level") == level - 1
 		for _ in range(3):
-			sla.sweep(now=moment, commit=False)
+			sla.sweep(now=moment)
 		assert frappe.db.get_value("HSQ Complaint", doc.name, "escalation_level") == level
 		logs = logs_of(doc.name)
 		assert [r.level for r in logs] == list(range(1, level + 1))
 		if level in people:
 			assert logs[-1].notified == people[level][0]
 	for _ in range(3):
-		sla.sweep(now=D(2026, 6, 1), commit=False)
+		sla.sweep(now=D(2026, 6, 1))
 	logs = logs_of(doc.name)
 	assert [(r.level, r.notify) for r in logs] == [(lvl, n) for lvl, _h, n in ESCALATION_CHAIN]
 	assert [r.escalated_at for r in logs] == sorted(r.escalated_at for r in logs)
@@ -440,18 +462,20 @@ def test_each_level_notified_exactly_once_in_order_however_often_the_sweep_runs(
 		assert received.count(user) == 1, user
 
 
-def test_missed_runs_catch_up_one_level_at_a_time(world):
+def test_missed_runs_catch_up_one_level_at_a_time(swept):
+	world = swept.world
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
 	frappe.db.set_value("HSQ Complaint", doc.name, {"sla_status": "On Track"})
-	counts = sla.sweep(now=D(2025, 11, 3, 9), commit=False)  # the first run in weeks
+	counts = sla.sweep(now=D(2025, 11, 3, 9))  # the first run in weeks
 	assert counts["escalated"] >= 4
 	logs = logs_of(doc.name)
 	assert [r.level for r in logs] == [1, 2, 3, 4]
 	assert frappe.db.get_value("HSQ Complaint", doc.name, "escalation_level") == 4
-	assert sla.sweep(now=D(2025, 11, 3, 9), commit=False)["escalated"] == 0
+	assert sla.sweep(now=D(2025, 11, 3, 9))["escalated"] == 0
 
 
-def test_escalation_queues_one_digest_email_per_recipient(world):
+def test_escalation_queues_one_digest_email_per_recipient(swept):
+	world = swept.world
 	started = frappe.utils.now_datetime()
 	frappe.get_doc(
 		{
@@ -469,8 +493,13 @@ def test_escalation_queues_one_digest_email_per_recipient(world):
 		first = complaint(world, received_at=D(2025, 9, 30, 10))
 		second = complaint(world, received_at=D(2025, 9, 30, 11))
 		started = frappe.utils.now_datetime()  # registering queued the officers' assignment mails
-		counts = sla.sweep(now=D(2025, 10, 15, 9), commit=False)  # level 1 only: the department head
-		assert counts["emails"] == 1 and counts["notifications"] == 2
+		counts = sla.sweep(now=D(2025, 10, 15, 9))  # level 1 only: the department head
+		assert counts["notifications"] == 2
+		[(method, job)] = [
+			e for e in swept.enqueued if e[0].startswith("hsq_app")
+		]  # the digest job, run as the worker would after commit
+		assert method == "hsq_app.complaints.sla.notify.send_escalation_emails"
+		assert notify.send_escalation_emails(job["digests"]) == 1
 		mails = frappe.get_all(
 			"Email Queue", filters={"creation": (">=", started)}, fields=["name", "message"]
 		)
@@ -484,31 +513,34 @@ def test_escalation_queues_one_digest_email_per_recipient(world):
 		frappe.local.outgoing_email_account = {}
 
 
-def test_sweep_runs_on_frozen_time(world):
+def test_sweep_runs_on_frozen_time(swept):
+	world = swept.world
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
 	frappe.db.set_value("HSQ Complaint", doc.name, {"sla_status": "On Track"})
 	with frozen("2025-10-14 18:00:00"):
-		sla.sweep(commit=False)
+		sla.sweep()
 	assert frappe.db.get_value("HSQ Complaint", doc.name, ["sla_status", "escalation_level"]) == (
 		"Breached",
 		1,
 	)
 
 
-def test_stopped_and_unassigned_complaints(world):
+def test_stopped_and_unassigned_complaints(swept):
+	world = swept.world
 	done = complaint(world, received_at=D(2025, 9, 30, 10))
 	done.db_set({"workflow_state": "Resolved", "resolved_at": D(2025, 10, 10), "sla_status": "Met"})
 	orphan = complaint(world, received_at=D(2025, 9, 30, 10), department=None)
-	sla.sweep(now=D(2025, 10, 15, 9), commit=False)
+	sla.sweep(now=D(2025, 10, 15, 9))
 	assert frappe.db.get_value("HSQ Complaint", done.name, "sla_status") == "Met"
 	assert not logs_of(done.name)
 	# no department, so no department head: whoever registered it hears of the breach
 	assert logs_of(orphan.name)[0].notified == "Administrator"
 
 
-def test_escalation_log_is_unique_per_complaint_and_level(world):
+def test_escalation_log_is_unique_per_complaint_and_level(swept):
+	world = swept.world
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
-	sla.sweep(now=D(2025, 10, 15, 9), commit=False)
+	sla.sweep(now=D(2025, 10, 15, 9))
 	with pytest.raises((frappe.DuplicateEntryError, frappe.UniqueValidationError)):
 		frappe.get_doc(
 			{
@@ -520,7 +552,8 @@ def test_escalation_log_is_unique_per_complaint_and_level(world):
 		).insert()
 
 
-def test_sweep_is_set_based(world, monkeypatch):
+def test_sweep_is_set_based(swept, monkeypatch):
+	world = swept.world
 	"""The number of statements does not grow with the number of complaints."""
 
 	def statements(n):
@@ -529,7 +562,7 @@ def test_sweep_is_set_based(world, monkeypatch):
 		calls = []
 		real_sql = frappe.db.sql
 		monkeypatch.setattr(frappe.db, "sql", lambda *a, **k: calls.append(a[0]) or real_sql(*a, **k))
-		sla.sweep(now=D(2025, 10, 15, 9), commit=False)
+		sla.sweep(now=D(2025, 10, 15, 9))
 		monkeypatch.setattr(frappe.db, "sql", real_sql)
 		return len(calls)
 
@@ -574,7 +607,7 @@ def test_two_sweeps_in_parallel_escalate_nothing_twice(world, monkeypatch):
 		assert sorted(r.get("escalated", 0) for r in results)[0] == 0
 		# one digest run (registering the complaints also enqueued assignment notifications)
 		assert [m for m in enqueued if m.startswith("hsq_app")] == [
-			"hsq_app.complaints.sla.send_escalation_emails"
+			"hsq_app.complaints.sla.notify.send_escalation_emails"
 		]
 		for name in names:
 			assert [r.level for r in logs_of(name)] == [1, 2, 3, 4]
@@ -599,8 +632,8 @@ def test_two_sweeps_in_parallel_escalate_nothing_twice(world, monkeypatch):
 
 def test_summary_and_time_left(world):
 	doc = complaint(world, received_at=D(2025, 9, 30, 10))
-	assert sla.time_left(doc, now=D(2025, 10, 14, 16, 30)) == 1.0
-	assert sla.time_left(doc, now=D(2025, 10, 15, 9, 0)) == -1.0
+	assert clock.time_left(doc, now=D(2025, 10, 14, 16, 30)) == 1.0
+	assert clock.time_left(doc, now=D(2025, 10, 15, 9, 0)) == -1.0
 	frappe.set_user(world.a.handler1)
 	summary = sla.get_sla_summary(doc.name)
 	assert summary["sla_status"] == "Breached" and summary["can_pause"]

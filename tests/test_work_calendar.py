@@ -7,7 +7,7 @@ import chinese_calendar as cc
 import frappe
 import pytest
 
-from hsq_app.complaints.sla_defaults import CALENDAR_NAME, ensure_work_calendar, official_schedule
+from hsq_app.complaints.sla.defaults import CALENDAR_NAME, ensure_work_calendar, official_schedule
 from hsq_app.utils import work_calendar as wc
 
 YEARS = sorted(official_schedule())

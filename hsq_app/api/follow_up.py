@@ -14,9 +14,10 @@ import frappe
 from frappe import _
 from frappe.utils import get_first_day, get_last_day, getdate, now_datetime, today
 
-from hsq_app.follow_up import discharge_import, monthly_report, spot_check, stats
+from hsq_app.follow_up import monthly_report, spot_check, store
 from hsq_app.follow_up.doctype.hsq_follow_up.hsq_follow_up import questionnaire_dimensions
-from hsq_app.follow_up.importer import import_records
+from hsq_app.follow_up.imports import upload as discharge_import
+from hsq_app.follow_up.imports.storage import import_records
 from hsq_app.permissions import visible_institutions
 
 MAX_RECORDS = 50_000
@@ -66,8 +67,7 @@ def make_complaint(follow_up: str) -> str:
 			"description": doc.issue_found.strip(),
 		}
 	).insert()
-	doc.db_set("complaint", complaint.name)
-	stats.follow_up_changed(doc)  # "complaints raised" of its day
+	store.set_values(doc, {"complaint": complaint.name})  # and "complaints raised" of its day
 	return complaint.name
 
 

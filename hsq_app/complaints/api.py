@@ -8,9 +8,6 @@ from frappe.model.workflow import get_transitions
 
 from hsq_app.complaints import workflow as wf
 
-# the fields a user may fill together with an action are the field policy's
-from hsq_app.complaints.field_policy import ACTION_FIELDS
-
 
 @frappe.whitelist(methods=["POST"])
 def apply_action(complaint: str, action: str, values: str | dict | None = None):
@@ -25,7 +22,7 @@ def apply_action(complaint: str, action: str, values: str | dict | None = None):
 	transition = next((t for t in get_transitions(doc) if t.action == action), None)
 	if not transition:
 		frappe.throw(_("Not a valid Workflow Action"), frappe.model.workflow.WorkflowTransitionError)
-	unknown = set(values) - set(ACTION_FIELDS.get(action, ()))
+	unknown = set(values) - set(wf.fields_of(action))
 	if unknown:
 		frappe.throw(_("Action {0} does not take {1}").format(_(action), ", ".join(sorted(unknown))))
 	doc.update(values)
@@ -33,8 +30,3 @@ def apply_action(complaint: str, action: str, values: str | dict | None = None):
 	doc.save()
 	doc.add_comment("Workflow", _(transition.next_state))
 	return {"name": doc.name, "workflow_state": doc.workflow_state}
-
-
-@frappe.whitelist()
-def action_fields(action: str) -> list[str]:
-	return list(ACTION_FIELDS.get(action, ()))

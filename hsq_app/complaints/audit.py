@@ -12,8 +12,6 @@ the same closed complaints always give the same sample.
 from __future__ import annotations
 
 import json
-import math
-import random
 
 import frappe
 from frappe import _
@@ -21,6 +19,7 @@ from frappe.utils import add_months, get_datetime, get_first_day, getdate, now_d
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
+from hsq_app.utils.sampling import draw, sample_size
 
 DOCTYPE = "HSQ Complaint"
 AUDIT_ROLES = (R.BUREAU_ADMIN, R.BUREAU_INSPECTOR, R.INSTITUTION_LEADER, R.QUALITY_OFFICER, "System Manager")
@@ -299,18 +298,9 @@ def closed_in_month(institution: str, month) -> list[str]:
 	)
 
 
-def sample_size(population: int, rate: float | None = None, size: int | None = None) -> int:
-	"""An explicit size wins; otherwise rate percent of the population, rounded up, at least one."""
-	if population <= 0:
-		return 0
-	if size:
-		return min(int(size), population)
-	return min(population, max(1, math.ceil(population * float(rate or 0) / 100)))
-
-
 def draw_sample(population: list[str], seed: str, size: int) -> list[str]:
-	"""A reproducible random sample: the same population and seed always give the same names."""
-	return sorted(random.Random(str(seed)).sample(sorted(population), size))
+	"""A reproducible random sample, in name order (hsq_app.utils.sampling)."""
+	return sorted(draw(sorted(population), str(seed), size))
 
 
 def new_seed() -> str:

@@ -124,16 +124,9 @@ EDITABLE: dict[str, dict[str, tuple[str, ...]]] = {
 	wf.RESOLVED: {R.QUALITY_OFFICER: ("complainant_feedback",)},
 }
 
-# fields the desk's action dialog fills together with an action (one save, one version)
-ACTION_FIELDS = {
-	"Dispatch": ("department", "handler"),
-	"Not Accept": ("non_acceptance_reason",),
-	"Accept": ("handler",),
-	"Return": ("return_reason",),
-	"Submit for Approval": ("finding", "resolution", "reply_to_complainant"),
-	"Close": ("complainant_feedback",),
-	"Reopen": ("complainant_feedback",),
-}
+# fields the desk's action dialog fills together with an action (one save, one version): the
+# workflow's (complaints/workflow.py ACTION_FIELDS, required and optional)
+ACTION_FIELDS = {action: wf.fields_of(action) for action in wf.ACTION_FIELDS}
 
 SEVERITY_ORDER = ("Low", "Medium", "High", "Urgent")
 SEVERITY_ROLES = (R.QUALITY_OFFICER, R.INSTITUTION_LEADER, R.BUREAU_ADMIN)

@@ -7,6 +7,7 @@ from frappe.utils import now_datetime
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
+from hsq_app.hsq_setup.departments import first_head
 from hsq_app.permissions import require_role
 
 
@@ -70,7 +71,7 @@ def quality_officers(doc) -> list[str]:
 def current_actors(doc) -> list[str]:
 	"""Who has the complaint in their worklist in its current state."""
 	state = doc.workflow_state
-	head = doc.department and frappe.db.get_value("HSQ Department", doc.department, "department_head")
+	head = first_head(doc.department)
 	if state in (wf.REGISTERED, wf.RESOLVED):
 		return quality_officers(doc)
 	if state == wf.DISPATCHED:
@@ -137,7 +138,6 @@ def transfer(complaint: str, to_institution: str, reason: str):
 	doc.institution = to_institution
 	doc.department = None
 	doc.handler = None
-	doc.flags.hsq_transfer = True
 	doc.flags.hsq_system = True  # the transfer history is written here (field_policy)
 	if doc.workflow_state != wf.REGISTERED:
 		# routed anew from the start in the receiving institution (bureau admins may move the state)

@@ -72,15 +72,24 @@ TRANSITIONS = [
 	(RESOLVED, "Reopen", IN_PROGRESS, (R.QUALITY_OFFICER,), None),
 ]
 
-# fields an action needs before it may happen
-REQUIRED = {
-	"Dispatch": ("department",),
-	"Not Accept": ("non_acceptance_reason",),
-	"Return": ("return_reason",),
-	"Submit for Approval": ("finding", "resolution", "reply_to_complainant"),
-	"Close": ("complainant_feedback",),
-	"Reopen": ("complainant_feedback",),
+# action -> (fields it needs before it may happen, fields that may be filled with it)
+ACTION_FIELDS = {
+	"Dispatch": (("department",), ("handler",)),
+	"Not Accept": (("non_acceptance_reason",), ()),
+	"Accept": ((), ("handler",)),
+	"Return": (("return_reason",), ()),
+	"Submit for Approval": (("finding", "resolution", "reply_to_complainant"), ()),
+	"Close": (("complainant_feedback",), ()),
+	"Reopen": (("complainant_feedback",), ()),
 }
+REQUIRED = {action: required for action, (required, _optional) in ACTION_FIELDS.items()}
+
+
+def fields_of(action: str) -> tuple[str, ...]:
+	"""Every field the form's dialog may fill together with ``action``."""
+	required, optional = ACTION_FIELDS.get(action, ((), ()))
+	return (*required, *optional)
+
 
 ACTION_BY_MOVE = {(src, dst): action for src, action, dst, _roles, _cond in TRANSITIONS}
 

@@ -18,6 +18,7 @@ from frappe.utils import add_months, cint, get_last_day, getdate, now_datetime, 
 
 from hsq_app.follow_up import stats
 from hsq_app.roles import BUREAU_ADMIN, BUREAU_INSPECTOR, INSTITUTION_LEADER, QUALITY_OFFICER
+from hsq_app.utils.notify import bell
 
 REPORT = "HSQ Follow Up Monthly Report"
 SUBMITTERS = (QUALITY_OFFICER, INSTITUTION_LEADER, BUREAU_ADMIN, "System Manager")
@@ -62,6 +63,18 @@ def figures_between(institutions: list[str], start: date, end: date) -> dict[str
 	if not institutions:
 		return result
 
+	_add_discharges(result, institutions, start, end)
+	_add_day_cells(result, institutions, start, end)
+	_add_dimension_scores(result, institutions, start, end)
+	order = dimension_order()
+	for figures in result.values():
+		figures["dimension_scores"].sort(
+			key=lambda r: (order.get(r["dimension"], len(order)), r["dimension"])
+		)
+	return result
+
+
+def _add_discharges(result, institutions, start, end) -> None:
 	dr = DocType("HSQ Discharge Record")
 	for row in (
 		frappe.qb.from_(dr)
@@ -72,6 +85,8 @@ def figures_between(institutions: list[str], start: date, end: date) -> dict[str
 	):
 		result[row.institution]["discharged"] = row.n
 
+
+def _add_day_cells(result, institutions, start, end) -> None:
 	day = DocType(stats.DAY_STAT)
 	counted = ("planned", "completed", "unreachable", "refused", "not_done", "issues_found")
 	for row in (
@@ -97,6 +112,8 @@ def figures_between(institutions: list[str], start: date, end: date) -> dict[str
 			round(100.0 * figures["completed"] / figures["planned"], 2) if figures["planned"] else 0
 		)
 
+
+def _add_dimension_scores(result, institutions, start, end) -> None:
 	score = DocType(stats.SCORE_STAT)
 	for row in (
 		frappe.qb.from_(score)
@@ -118,18 +135,12 @@ def figures_between(institutions: list[str], start: date, end: date) -> dict[str
 		result[row.institution]["dimension_scores"].append(
 			{"dimension": row.dimension, "avg_score": round(float(row.total) / n, 2), "responses": n}
 		)
-	order = dimension_order()
-	for figures in result.values():
-		figures["dimension_scores"].sort(
-			key=lambda r: (order.get(r["dimension"], len(order)), r["dimension"])
-		)
-	return result
 
 
 def dimension_order() -> dict[str, int]:
 	"""Dimensions in the order of the county's active questionnaire (reports list them alike)."""
 	from hsq_app.follow_up.doctype.hsq_follow_up.hsq_follow_up import questionnaire_dimensions
-	from hsq_app.follow_up.importer import active_templates
+	from hsq_app.follow_up.questionnaire import active_templates
 
 	template = active_templates([""]).get("")
 	return {d: i for i, d in enumerate(questionnaire_dimensions(template))} if template else {}
@@ -194,27 +205,13 @@ def flag_late_reports(on=None) -> list[str]:
 	}
 	for r in late:
 		for user in dict.fromkeys(leaders.get(r.institution, [])):
-			notify(
+			bell(
 				user,
+				_("The follow-up report of {0} for {1} is overdue").format(r.institution, str(r.month)[:7]),
 				REPORT,
 				r.name,
-				_("The follow-up report of {0} for {1} is overdue").format(r.institution, str(r.month)[:7]),
 			)
 	return names
-
-
-def notify(user: str, doctype: str, name: str, subject: str) -> None:
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"for_user": user,
-			"type": "Alert",
-			"document_type": doctype,
-			"document_name": name,
-			"subject": subject,
-			"from_user": "Administrator",
-		}
-	).insert(ignore_permissions=True)
 
 
 def _require(doc, roles: tuple[str, ...], action: str) -> None:

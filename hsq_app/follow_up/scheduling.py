@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Count
 from frappe.utils import getdate, today
 
+from hsq_app.follow_up.questionnaire import active_templates
 from hsq_app.roles import FOLLOW_UP_AGENT
 
 try:  # the work calendar is its own module (holidays, 调休); fall back to Monday-Friday without it
@@ -203,6 +203,43 @@ class Assigner:
 
 
 # ------------------------------------------------------------------------------------------------
+# one discharge record
+# ------------------------------------------------------------------------------------------------
+
+
+def initial_status(due_date: date, on: date) -> str:
+	return "Overdue" if getdate(due_date) < on else "Pending"
+
+
+def schedule_for_record(doc) -> list[str]:
+	"""The one-document path: follow-ups for a discharge record saved in the form, one insert each."""
+	settings = FollowUpSettings.load()
+	stages = plan_stages(doc.discharge_date, doc.is_special, settings, working_day_checker(settings.calendar))
+	agent = Assigner(settings.assignment, [doc.institution], [doc.attending_staff]).assign(
+		doc.institution, doc.attending_staff, len(stages)
+	)
+	template = active_templates([doc.institution]).get(doc.institution)
+	on = getdate(today())
+	names = []
+	for stage_days, due_date in stages:
+		follow_up = frappe.get_doc(
+			{
+				"doctype": "HSQ Follow Up",
+				"discharge_record": doc.name,
+				"stage_days": stage_days,
+				"due_date": due_date,
+				"assigned_to": agent,
+				"status": initial_status(due_date, on),
+				"questionnaire_template": template,
+			}
+		)
+		# scheduling is the system's consequence of the discharge the user may record
+		follow_up.insert(ignore_permissions=True)
+		names.append(follow_up.name)
+	return names
+
+
+# ------------------------------------------------------------------------------------------------
 # the scheduled job
 # ------------------------------------------------------------------------------------------------
 
@@ -210,15 +247,8 @@ class Assigner:
 def mark_overdue(on: date | str | None = None) -> int:
 	"""Daily: pending follow-ups past their due date become Overdue (one set-based UPDATE)."""
 	on = getdate(on or today())
+	from hsq_app.follow_up import store
+
 	fu = frappe.qb.DocType("HSQ Follow Up")
-	condition = (fu.status == "Pending") & (fu.due_date < on)
-	count = frappe.qb.from_(fu).select(Count("*")).where(condition).run()[0][0]
-	if count:
-		(
-			frappe.qb.update(fu)
-			.set(fu.status, "Overdue")
-			.set(fu.modified, frappe.utils.now_datetime())
-			.where(condition)
-			.run()
-		)
-	return count
+	# through the follow-up door (Pending and Overdue are both "not yet done": no cell moves)
+	return store.update_where((fu.status == "Pending") & (fu.due_date < on), {"status": "Overdue"})

@@ -36,7 +36,7 @@ def ensure_defaults():
 
 def make_demo():
 	"""Two months of discharges per demo institution, with calls made, for the start command's site."""
-	from hsq_app.follow_up.importer import import_records
+	from hsq_app.follow_up.imports.storage import import_records
 
 	rng = random.Random(2026)
 	surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

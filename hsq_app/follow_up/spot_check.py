@@ -9,14 +9,14 @@ completed follow-ups always give the same sample.
 
 from __future__ import annotations
 
-import math
 import random
 from datetime import datetime, time
-from fractions import Fraction
 
 import frappe
 from frappe import _
 from frappe.utils import add_days, get_last_day, getdate, now_datetime
+
+from hsq_app.utils.sampling import draw, sample_size
 
 SECONDARY_GRADES = ("Secondary", "Tertiary")
 RECTIFICATION = "HSQ Rectification Task"
@@ -28,14 +28,6 @@ def sample_rate_for(institution: str) -> float:
 	if grade in SECONDARY_GRADES:
 		return float(settings.get("secondary_sample_rate") or 5)
 	return float(settings.get("township_sample_rate") or 10)
-
-
-def sample_size(population: int, rate: float) -> int:
-	"""ceil(population x rate %), at least one, at most the population (exact arithmetic)."""
-	if population <= 0:
-		return 0
-	size = math.ceil(Fraction(str(rate)) * population / 100)
-	return min(population, max(1, size))
 
 
 def completed_in_month(institution: str, month) -> list[frappe._dict]:
@@ -64,11 +56,6 @@ def completed_in_month(institution: str, month) -> list[frappe._dict]:
 	)
 
 
-def draw(population: list, size: int, seed: int) -> list:
-	"""The sample, reproducible from the seed (population in a fixed order)."""
-	return random.Random(seed).sample(population, size)
-
-
 def new_seed() -> int:
 	return random.SystemRandom().randrange(1, 2**31 - 1)
 
@@ -87,7 +74,7 @@ def fill_sample(doc) -> None:
 	if not doc.seed:
 		doc.seed = new_seed()
 	doc.set("items", [])
-	for fu in draw(population, doc.sample_size, doc.seed):
+	for fu in draw(population, doc.seed, doc.sample_size):
 		doc.append(
 			"items",
 			{

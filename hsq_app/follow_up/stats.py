@@ -27,6 +27,7 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
+from frappe.query_builder.functions import Sum
 from frappe.utils import add_days, getdate, now_datetime, today
 
 FOLLOW_UP = "HSQ Follow Up"
@@ -238,3 +239,30 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 def rebuild_recent() -> None:
 	"""Daily safety net: the last two months recomputed (a few seconds at a county's volume)."""
 	rebuild(add_days(today(), -RECENT_DAYS), today())
+
+
+def satisfaction(
+	institution: str,
+	start: date | str,
+	end: date | str,
+	department: str | None = None,
+	dimension: str = OVERALL,
+) -> float | None:
+	"""Mean score of the follow-ups completed from start to end (days, inclusive) at an institution
+	(one department, if given) on a questionnaire dimension (default: the overall satisfaction);
+	None without a response. Read from the cells, for other modules (e.g. rectification's effect)."""
+	st = frappe.qb.DocType(SCORE_STAT)
+	query = (
+		frappe.qb.from_(st)
+		.select(Sum(st.score_sum), Sum(st.responses))
+		.where(
+			(st.basis == COMPLETED)
+			& (st.institution == institution)
+			& (st.dimension == dimension)
+			& st.day.between(getdate(start), getdate(end))
+		)
+	)
+	if department:
+		query = query.where(st.department == department)
+	total, responses = query.run()[0]
+	return float(total) / float(responses) if responses else None

@@ -29,6 +29,7 @@ from frappe import _
 from frappe.utils import cint, cstr, get_datetime
 
 from hsq_app import roles as R
+from hsq_app.complaints import workflow as wf
 from hsq_app.rectification.tasks import now
 
 RECORD = "HSQ Accountability Record"
@@ -48,7 +49,7 @@ class AccountabilityError(frappe.ValidationError):
 
 
 def counts(complaint) -> bool:
-	return complaint.get("workflow_state") == "Closed" and complaint.get("finding") in UPHELD
+	return complaint.get("workflow_state") == wf.CLOSED and complaint.get("finding") in UPHELD
 
 
 def _staff(complaint) -> set[str]:
@@ -130,7 +131,7 @@ def qualifying_complaints(subject_type: str, subject: str, year: int) -> list[fr
 	q = (
 		frappe.qb.from_(C)
 		.select(C.name, C.received_at, C.category, C.finding)
-		.where(C.workflow_state == "Closed")
+		.where(C.workflow_state == wf.CLOSED)
 		.where(C.finding.isin(UPHELD))
 		.where(C.received_at >= datetime(year, 1, 1))
 		.where(C.received_at < datetime(year + 1, 1, 1))
@@ -265,7 +266,7 @@ def recompute_year(year: int) -> None:
 	)
 	start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
 	counting = (
-		(C.workflow_state == "Closed")
+		(C.workflow_state == wf.CLOSED)
 		& C.finding.isin(UPHELD)
 		& (C.received_at >= start)
 		& (C.received_at < end)
@@ -318,31 +319,22 @@ def require_bureau_admin() -> None:
 		frappe.throw(_("Only the bureau's administrators decide on accountability"), frappe.PermissionError)
 
 
-def _decide(name: str, status: str, reason: str | None = None) -> dict:
+def decide(doc, status: str, reason: str | None = None) -> dict:
+	"""A bureau admin approves or dismisses a proposed record (HSQAccountabilityRecord's methods)."""
 	require_bureau_admin()
-	doc = frappe.get_doc(RECORD, name)
+	doc.load_from_db()  # a desk call may send the document: decide on what is stored
 	doc.check_permission("read")
 	if doc.status != "Proposed":
 		frappe.throw(_("Only a proposed accountability record can be decided"), AccountabilityError)
+	if status == "Dismissed" and not cstr(reason).strip():
+		frappe.throw(_("Please give the reason for dismissing"), AccountabilityError)
 	doc.status = status
 	doc.decided_by, doc.decided_at = frappe.session.user, now()
-	doc.dismiss_reason = reason
+	doc.dismiss_reason = cstr(reason).strip() or None
 	doc.auto_dismissed = 0
 	doc.flags.hsq_system = True
 	doc.save(ignore_permissions=True)
 	return {"name": doc.name, "status": doc.status}
-
-
-@frappe.whitelist(methods=["POST"])
-def approve(name: str) -> dict:
-	return _decide(name, "Approved")
-
-
-@frappe.whitelist(methods=["POST"])
-def dismiss(name: str, reason: str | None = None) -> dict:
-	if not cstr(reason).strip():
-		frappe.throw(_("Please give the reason for dismissing"), AccountabilityError)
-	return _decide(name, "Dismissed", cstr(reason).strip())
 
 
 # --------------------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from frappe.query_builder.functions import Count, IfNull, Max, Min
 from frappe.utils import add_days, cint, get_datetime, getdate
 from pypika.terms import ExistsCriterion
 
+from hsq_app.complaints import workflow as wf
+from hsq_app.hsq_setup.departments import first_head
 from hsq_app.rectification.tasks import CLOSED, DEFAULT_DEADLINE_DAYS, TASK, notify, now
 
 DEFAULT_MIN_COMPLAINTS = 3
@@ -45,7 +47,7 @@ def _conditions(C, since, until):
 		(C.received_at >= since)
 		& (C.received_at <= until)
 		& (IfNull(C.department, "") != "")
-		& (IfNull(C.workflow_state, "") != "Not Accepted")
+		& (IfNull(C.workflow_state, "") != wf.NOT_ACCEPTED)
 		& ExistsCriterion(on_a_task).negate()
 		& ExistsCriterion(open_task).negate()
 	)
@@ -105,10 +107,8 @@ def detect_clusters(now_=None) -> list[str]:
 
 
 def propose_task(cluster, complaints: list[str], window_days: int, until) -> str:
-	department = frappe.db.get_value(
-		"HSQ Department", cluster.department, ["department_name", "department_head"], as_dict=True
-	)
-	leader = department.department_head
+	department = frappe.db.get_value("HSQ Department", cluster.department, ["department_name"], as_dict=True)
+	leader = first_head(cluster.department)
 	if leader and frappe.db.get_value("HSQ Staff", {"user": leader, "status": "Active"}, "institution") != (
 		cluster.institution
 	):

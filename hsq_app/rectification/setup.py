@@ -7,7 +7,7 @@
   missing and never overwritten, so the bureau can edit their wording or disable them;
 * the kanban board of tasks by PDCA stage.
 
-Who presses which button (the controller in :mod:`hsq_app.rectification.tasks` adds what each
+Who presses which button (the task controller, HSQRectificationTask, adds what each
 transition needs):
 
 * **Start** and **Submit**: the institution's Quality Officer or Institution Leader, or a
@@ -23,6 +23,7 @@ transition needs):
 import frappe
 
 from hsq_app import roles as R
+from hsq_app.hsq_setup.departments import head_condition
 from hsq_app.rectification.tasks import CLOSED, IN_PROGRESS, OPEN, PENDING, TASK
 
 WORKFLOW = "HSQ Rectification Workflow"
@@ -39,11 +40,9 @@ EDITORS = {
 	CLOSED: ("System Manager",),
 }
 
-# a department head works only on tasks of their own department or that they lead
+# a department head works only on tasks of their own department (hsq_setup.departments) or that they lead
 HEAD_CONDITION = (
-	"doc.responsible_leader == frappe.session.user or (doc.responsible_department and "
-	'frappe.db.get_value("HSQ Department", doc.responsible_department, "department_head") '
-	"== frappe.session.user)"
+	f"doc.responsible_leader == frappe.session.user or ({head_condition('doc.responsible_department')})"
 )
 BUREAU_TASK = "not doc.raised_by_institution"
 INSTITUTION_TASK = "doc.raised_by_institution"

@@ -52,3 +52,18 @@ def ensure_desk():
 			ws.flags.ignore_permissions = True
 			ws.flags.ignore_links = True
 			ws.save()
+
+
+# Select fields whose options the desk's report filters offer (public/js/report_filters.js)
+FILTER_OPTIONS = {"HSQ Complaint": ("channel", "severity", "finding", "sla_status")}
+
+
+def extend_bootinfo(bootinfo) -> None:
+	"""Send the options of FILTER_OPTIONS as the DocTypes define them, so no report repeats them."""
+	from hsq_app.complaints import workflow as wf
+
+	bootinfo.hsq_options = {
+		doctype: {f: (frappe.get_meta(doctype).get_field(f).options or "").split("\n") for f in fields}
+		for doctype, fields in FILTER_OPTIONS.items()
+	}
+	bootinfo.hsq_options["HSQ Complaint"]["workflow_state"] = list(wf.STATES)

@@ -15,3 +15,39 @@ def column(fieldname: str, label: str, fieldtype: str = "Data", width: int = 120
 		"options": options,
 		**kw,
 	}
+
+
+def report_scope(user: str | None = None) -> tuple[list[str] | None, str | None]:
+	"""(institutions, department) a user's SQL reports are limited to; institutions None means all.
+
+	Mirrors hsq_app.permissions: department-level roles see their own department's complaints.
+	"""
+	import frappe
+
+	from hsq_app import roles as R
+	from hsq_app.permissions import user_department, visible_institutions
+
+	user = user or frappe.session.user
+	institutions = visible_institutions(user)
+	roles = set(frappe.get_roles(user))
+	department = None
+	if institutions is not None and roles & set(R.DEPARTMENT_ROLES) and not roles & set(R.INSTITUTION_ROLES):
+		department = user_department(user) or "-"
+	return institutions, department
+
+
+def institution_scope(column, user: str | None = None):
+	"""A frappe.qb condition keeping ``column`` to the institutions the user may see (None: all).
+	The one scoping rule of the app's SQL reports (hsq_app.permissions.visible_institutions)."""
+	from hsq_app.permissions import visible_institutions
+
+	allowed = visible_institutions(user)
+	return None if allowed is None else column.isin(allowed or [""])
+
+
+def institutions_in_scope(names: list[str], user: str | None = None) -> list[str]:
+	"""``names`` without the institutions the user may not see (same rule as institution_scope)."""
+	from hsq_app.permissions import visible_institutions
+
+	allowed = visible_institutions(user)
+	return list(names) if allowed is None else [n for n in names if n in set(allowed)]

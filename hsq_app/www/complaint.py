@@ -1,4 +1,3 @@
-import frappe
 from frappe import _
 
 from hsq_app.api.public import public_categories, public_institutions

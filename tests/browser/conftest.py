@@ -23,7 +23,7 @@ from live import CHROMIUM, CHROMIUM_ARGS, PASSWORD
 
 def _playwright_available() -> bool:
 	try:
-		import playwright.sync_api
+		import playwright.sync_api  # noqa: F401 (is Playwright installed?)
 	except ImportError:
 		return False
 	return True

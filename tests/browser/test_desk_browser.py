@@ -9,12 +9,11 @@ import io
 import random
 import re
 import unicodedata
-from pathlib import Path
 
 import frappe
 import pytest
+from complaint_steps import act, in_state
 from live import fresh, login, new_page, screenshot, wait_for_desk, wait_for_workspace
-from test_complaint_workflow import act, in_state
 
 from hsq_app.complaints import workflow as wf
 
@@ -236,7 +235,7 @@ def test_public_service_quality_page_on_a_phone(browser, live_server):
 def test_leader_drills_from_the_monthly_summary_to_the_complaints(browser, live_server, web_users, cleanup):
 	"""Every figure of the bureau summary opens the records behind it, within the viewer's rights:
 	hospital a's leader clicks a's "complaints received" and lands on a's list for the month."""
-	from test_complaint_workflow import registered
+	from complaint_steps import registered
 
 	w = web_users
 	mine = registered(w)
@@ -331,7 +330,7 @@ def test_every_figure_counts_the_records_it_opens(
 	browser, live_server, web_users, cleanup, report, user_key, fields
 ):
 	"""Each figure's link opens a list with exactly that many records, for the viewer."""
-	from test_complaint_workflow import registered
+	from complaint_steps import registered
 
 	w = web_users
 	closed = in_state(w, wf.RESOLVED)

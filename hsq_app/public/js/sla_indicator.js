@@ -49,7 +49,7 @@ hsq.sla.decorate_list = (listview) => {
 	const names = (listview.data || []).map((d) => d.name);
 	if (!names.length) return;
 	frappe
-		.xcall("hsq_app.complaints.sla.get_time_left", { names })
+		.xcall("hsq_app.complaints.sla.desk.get_time_left", { names })
 		.then((left) => {
 			for (const [name, hours] of Object.entries(left || {})) {
 				if (hours == null) continue;
@@ -68,7 +68,7 @@ hsq.sla.decorate_list = (listview) => {
 hsq.sla.render_form = (frm) => {
 	if (frm.is_new()) return;
 	frappe
-		.xcall("hsq_app.complaints.sla.get_sla_summary", { complaint: frm.doc.name })
+		.xcall("hsq_app.complaints.sla.desk.get_sla_summary", { complaint: frm.doc.name })
 		.then((s) => {
 			if (!s || !s.sla_status) return;
 			const left = hsq.sla.hours_text(s.hours_left);
@@ -100,7 +100,7 @@ hsq.sla.add_buttons = (frm, s) => {
 			__("Resume Clock"),
 			() =>
 				frappe
-					.xcall("hsq_app.complaints.sla.resume", { complaint: frm.doc.name })
+					.xcall("hsq_app.complaints.sla.desk.resume", { complaint: frm.doc.name })
 					.then(() => frm.reload_doc()),
 			group
 		);
@@ -117,7 +117,7 @@ hsq.sla.add_buttons = (frm, s) => {
 					},
 					({ reason }) =>
 						frappe
-							.xcall("hsq_app.complaints.sla.pause", { complaint: frm.doc.name, reason })
+							.xcall("hsq_app.complaints.sla.desk.pause", { complaint: frm.doc.name, reason })
 							.then(() => frm.reload_doc()),
 					__("Pause Clock"),
 					__("Pause Clock")

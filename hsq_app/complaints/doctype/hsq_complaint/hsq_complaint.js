@@ -1,16 +1,8 @@
 // Copyright (c) 2026, hsq_app developers and contributors
 // For license information, please see license.txt
 
-// Fields an action needs; the dialog asks for the missing ones before the action runs.
-const HSQ_ACTION_FIELDS = {
-	Dispatch: ["department", "handler"],
-	"Not Accept": ["non_acceptance_reason"],
-	Return: ["return_reason"],
-	"Submit for Approval": ["finding", "resolution", "reply_to_complainant"],
-	Close: ["complainant_feedback"],
-	Reopen: ["complainant_feedback"],
-};
-const HSQ_OPTIONAL = ["handler"];
+// Fields an action needs (and may take), as hsq_app.complaints.workflow.ACTION_FIELDS says: the
+// controller's onload sends them; the dialog asks for the missing ones before the action runs.
 
 frappe.ui.form.on("HSQ Complaint", {
 	setup(frm) {
@@ -41,11 +33,12 @@ frappe.ui.form.on("HSQ Complaint", {
 
 	before_workflow_action(frm) {
 		const action = frm.selected_workflow_action;
-		const needed = HSQ_ACTION_FIELDS[action];
-		if (!needed) return;
-		const missing = needed.filter((f) => !frm.doc[f]);
+		const spec = ((frm.doc.__onload || {}).hsq_action_fields || {})[action];
+		if (!spec) return;
+		const [required, optional] = spec;
+		const missing = [...required, ...optional].filter((f) => !frm.doc[f]);
 		if (action === "Reopen" && frm.doc.complainant_feedback !== "Dissatisfied") missing.push("complainant_feedback");
-		if (!missing.length || missing.every((f) => HSQ_OPTIONAL.includes(f))) return;
+		if (!missing.length || missing.every((f) => optional.includes(f))) return;
 		frappe.dom.unfreeze();
 		return new Promise((resolve, reject) => {
 			const fields = [...new Set(missing)].map((f) => {
@@ -55,7 +48,7 @@ frappe.ui.form.on("HSQ Complaint", {
 					label: __(df.label),
 					fieldtype: df.fieldtype,
 					options: df.options,
-					reqd: !HSQ_OPTIONAL.includes(f),
+					reqd: !optional.includes(f),
 					default: frm.doc[f],
 				};
 				if (f === "department") field.get_query = () => ({ filters: { institution: frm.doc.institution } });

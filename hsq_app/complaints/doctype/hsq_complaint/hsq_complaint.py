@@ -4,10 +4,11 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, now_datetime
+from frappe.utils import cint
 
 from hsq_app.complaints import field_policy, routing, sla
 from hsq_app.complaints import workflow as wf
+from hsq_app.hsq_setup.departments import check_department
 from hsq_app.utils.text import plain_text
 
 # free-text fields: HTML stripped, length capped (every door: desk, API, public form)
@@ -36,6 +37,81 @@ class SelfApprovalError(frappe.PermissionError):
 
 
 class HSQComplaint(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.complaints.doctype.hsq_complaint_staff.hsq_complaint_staff import HSQComplaintStaff
+		from hsq_app.complaints.doctype.hsq_complaint_transfer.hsq_complaint_transfer import (
+			HSQComplaintTransfer,
+		)
+
+		acknowledge_by: DF.Datetime | None
+		acknowledged_at: DF.Datetime | None
+		category: DF.Link
+		channel: DF.Literal[
+			"On-site",
+			"Hotline",
+			"12345 Hotline",
+			"Letters and Visits",
+			"Website",
+			"WeChat",
+			"Mailbox",
+			"Satisfaction Survey",
+			"Follow Up",
+			"Bureau Referral",
+			"Email",
+		]
+		closed_at: DF.Datetime | None
+		complainant_feedback: DF.Literal["", "Satisfied", "Basically Satisfied", "Dissatisfied"]
+		complainant_name: DF.Data | None
+		complainant_phone: DF.Data | None
+		deadline_is_provisional: DF.Check
+		demands: DF.SmallText | None
+		department: DF.Link | None
+		description: DF.Text
+		escalation_level: DF.Int
+		extension_days: DF.Float
+		external_ref: DF.Data | None
+		finding: DF.Literal["", "Upheld", "Partially Upheld", "Not Upheld"]
+		first_contact_at: DF.Datetime | None
+		first_contact_by: DF.Datetime | None
+		handler: DF.Link | None
+		highest_severity: DF.Literal["", "Low", "Medium", "High", "Urgent"]
+		institution: DF.Link
+		intake_key: DF.Data | None
+		is_anonymous: DF.Check
+		is_complex: DF.Check
+		naming_series: DF.Literal["TS-.YYYY.-"]
+		non_acceptance_reason: DF.SmallText | None
+		patient_name: DF.Data | None
+		paused_hours: DF.Float
+		paused_since: DF.Datetime | None
+		received_at: DF.Datetime
+		registered_by: DF.Link | None
+		relation_to_patient: DF.Literal["", "Self", "Family", "Other"]
+		reopen_count: DF.Int
+		reply_to_complainant: DF.Text | None
+		resolution: DF.Text | None
+		resolve_by: DF.Datetime | None
+		resolved_at: DF.Datetime | None
+		return_reason: DF.SmallText | None
+		severity: DF.Literal["Low", "Medium", "High", "Urgent"]
+		severity_change_reason: DF.SmallText | None
+		sla_policy: DF.Link | None
+		sla_status: DF.Literal["", "On Track", "Warning", "Breached", "Met", "Paused"]
+		staff_involved: DF.TableMultiSelect[HSQComplaintStaff]
+		submitted_by: DF.Link | None
+		tracking_code: DF.Data | None
+		transfers: DF.Table[HSQComplaintTransfer]
+		warn_by: DF.Datetime | None
+		workflow_state: DF.Link | None
+
+	# end: auto-generated types
 	def before_insert(self):
 		field_policy.on_insert(self)
 		# 首诉负责: the first user who registered the complaint stays responsible for routing it
@@ -88,14 +164,7 @@ class HSQComplaint(Document):
 			sla.on_transition(self, from_state, self.workflow_state)
 
 	def validate_department(self):
-		if self.department:
-			dept_institution = frappe.db.get_value("HSQ Department", self.department, "institution")
-			if dept_institution != self.institution:
-				frappe.throw(
-					_("Department {0} does not belong to institution {1}").format(
-						self.department, self.institution
-					)
-				)
+		check_department(self.department, self.institution)
 
 	def validate_handler(self):
 		before = self.get_doc_before_save()
@@ -145,7 +214,6 @@ class HSQComplaint(Document):
 			)
 			self.complainant_feedback = None
 			self.submitted_by = None
-		self.flags.hsq_action = action
 
 	def on_update(self):
 		field_policy.record_severity_change(self)
@@ -158,6 +226,8 @@ class HSQComplaint(Document):
 		from hsq_app.complaints.access import log_personal_data_view
 
 		log_personal_data_view(self)
+		# the form's action dialog asks for what workflow.ACTION_FIELDS says (one owner)
+		self.set_onload("hsq_action_fields", wf.ACTION_FIELDS)
 
 	def on_trash(self):
 		frappe.throw(_("Complaints are never deleted"))

@@ -10,6 +10,32 @@ from hsq_app.complaints import audit
 
 
 class HSQComplaintAudit(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.complaints.doctype.hsq_complaint_audit_item.hsq_complaint_audit_item import (
+			HSQComplaintAuditItem,
+		)
+
+		compliant_count: DF.Int
+		conclusion: DF.SmallText | None
+		inspector: DF.Link | None
+		institution: DF.Link
+		items: DF.Table[HSQComplaintAuditItem]
+		month: DF.Date
+		non_compliant_count: DF.Int
+		population: DF.Int
+		sample_rate: DF.Percent
+		sample_size: DF.Int
+		seed: DF.Data | None
+		status: DF.Literal["In Review", "Completed"]
+
+	# end: auto-generated types
 	def before_insert(self):
 		self.normalize_month()
 		if self.institution and self.month:

@@ -11,6 +11,22 @@ UNIQUE_INDEX = "unique_complaint_level"
 class HSQEscalationLog(Document):
 	"""One row per complaint and escalation level, written by hsq_app.complaints.sla.sweep."""
 
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		complaint: DF.Link
+		escalated_at: DF.Datetime
+		institution: DF.Link | None
+		level: DF.Int
+		notified: DF.SmallText | None
+		notify: DF.Literal["", "Department Head", "Deputy Head", "Principal Head", "Bureau"]
+	# end: auto-generated types
+
 	def on_trash(self):
 		frappe.throw(_("Escalation logs are kept for the record"))
 

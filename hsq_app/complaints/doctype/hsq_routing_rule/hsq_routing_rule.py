@@ -5,4 +5,17 @@ from frappe.model.document import Document
 
 
 class HSQRoutingRule(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		category: DF.Link
+		department: DF.Link
+		handler: DF.Link | None
+		institution: DF.Link
+	# end: auto-generated types
 	pass

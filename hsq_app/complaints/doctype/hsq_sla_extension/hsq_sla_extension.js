@@ -5,21 +5,15 @@ frappe.ui.form.on("HSQ SLA Extension", {
 	refresh(frm) {
 		if (frm.is_new() || frm.doc.status !== "Pending") return;
 		if (!frappe.user.has_role("HSQ Institution Leader")) return;
+		// the request decides itself: HSQSLAExtension.approve / reject (POST)
 		const decide = (method, label) =>
 			frappe.prompt(
 				{ fieldname: "note", fieldtype: "Small Text", label: __("Decision Note") },
-				({ note }) =>
-					frappe
-						.call({ method, args: { extension: frm.doc.name, note } })
-						.then(() => frm.reload_doc()),
+				({ note }) => frm.call(method, { note }).then(() => frm.reload_doc()),
 				label,
 				label
 			);
-		frm.add_custom_button(__("Approve"), () =>
-			decide("hsq_app.complaints.sla.approve_extension", __("Approve"))
-		);
-		frm.add_custom_button(__("Reject"), () =>
-			decide("hsq_app.complaints.sla.reject_extension", __("Reject"))
-		);
+		frm.add_custom_button(__("Approve"), () => decide("approve", __("Approve")));
+		frm.add_custom_button(__("Reject"), () => decide("reject", __("Reject")));
 	},
 });

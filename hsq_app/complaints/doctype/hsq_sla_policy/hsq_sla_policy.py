@@ -10,6 +10,47 @@ from hsq_app.complaints import sla
 
 
 class HSQSLAPolicy(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.complaints.doctype.hsq_sla_escalation_rule.hsq_sla_escalation_rule import (
+			HSQSLAEscalationRule,
+		)
+
+		acknowledge_hours: DF.Float
+		category: DF.Link | None
+		channel: DF.Literal[
+			"",
+			"On-site",
+			"Hotline",
+			"12345 Hotline",
+			"Letters and Visits",
+			"Website",
+			"WeChat",
+			"Mailbox",
+			"Satisfaction Survey",
+			"Follow Up",
+			"Bureau Referral",
+			"Email",
+		]
+		complex_resolve_days: DF.Float
+		enabled: DF.Check
+		escalations: DF.Table[HSQSLAEscalationRule]
+		first_contact_days: DF.Float
+		max_extension_days: DF.Float
+		policy_name: DF.Data
+		priority: DF.Int
+		resolve_days: DF.Float
+		severity: DF.Literal["", "Low", "Medium", "High", "Urgent"]
+		use_calendar_days: DF.Check
+		warn_at_percent: DF.Percent
+
+	# end: auto-generated types
 	def validate(self):
 		for field in ("acknowledge_hours", "first_contact_days", "resolve_days", "complex_resolve_days"):
 			if flt(self.get(field)) < 0:

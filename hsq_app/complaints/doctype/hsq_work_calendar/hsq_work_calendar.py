@@ -10,6 +10,25 @@ from hsq_app.utils import work_calendar
 
 
 class HSQWorkCalendar(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.complaints.doctype.hsq_work_calendar_day.hsq_work_calendar_day import HSQWorkCalendarDay
+
+		afternoon_end: DF.Time
+		afternoon_start: DF.Time
+		calendar_name: DF.Data
+		covered_until: DF.Date
+		days: DF.Table[HSQWorkCalendarDay]
+		morning_end: DF.Time
+		morning_start: DF.Time
+
+	# end: auto-generated types
 	def validate(self):
 		periods = work_calendar.periods_of(self)
 		(ms, me), (as_, ae) = periods

@@ -3,34 +3,14 @@
 
 frappe.query_reports["Complaint Ledger"] = {
 	filters: [
-		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_months(frappe.datetime.get_today(), -1) },
-		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today() },
-		{ fieldname: "institution", label: __("Institution"), fieldtype: "Link", options: "HSQ Institution" },
-		{
-			fieldname: "department",
-			label: __("Department"),
-			fieldtype: "Link",
-			options: "HSQ Department",
-			get_query: () => {
-				const institution = frappe.query_report.get_filter_value("institution");
-				return institution ? { filters: { institution } } : {};
-			},
-		},
+		...hsq.filters.period(frappe.datetime.add_months(frappe.datetime.get_today(), -1), frappe.datetime.get_today(), 0),
+		hsq.filters.institution(),
+		hsq.filters.department(),
 		{ fieldname: "category", label: __("Category"), fieldtype: "Link", options: "HSQ Complaint Category" },
-		{
-			fieldname: "channel",
-			label: __("Channel"),
-			fieldtype: "Select",
-			options: ["", "On-site", "Hotline", "12345 Hotline", "Letters and Visits", "Website", "WeChat", "Mailbox", "Satisfaction Survey", "Follow Up", "Bureau Referral", "Email"],
-		},
-		{
-			fieldname: "workflow_state",
-			label: __("Status"),
-			fieldtype: "Select",
-			options: ["", "Registered", "Dispatched", "Accepted", "In Progress", "Pending Approval", "Resolved", "Closed", "Not Accepted"],
-		},
-		{ fieldname: "finding", label: __("Finding"), fieldtype: "Select", options: ["", "Upheld", "Partially Upheld", "Not Upheld"] },
-		{ fieldname: "sla_status", label: __("SLA Status"), fieldtype: "Select", options: ["", "On Track", "Warning", "Breached", "Met", "Paused"] },
+		hsq.filters.select("HSQ Complaint", "channel", __("Channel")),
+		hsq.filters.select("HSQ Complaint", "workflow_state", __("Status")),
+		hsq.filters.select("HSQ Complaint", "finding", __("Finding")),
+		hsq.filters.select("HSQ Complaint", "sla_status", __("SLA Status")),
 		{
 			fieldname: "limit",
 			label: __("Rows Shown"),

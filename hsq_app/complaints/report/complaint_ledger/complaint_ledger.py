@@ -11,23 +11,26 @@ the chart count every matching complaint in one grouped query.
 import frappe
 from frappe import _
 
+from hsq_app.complaints import workflow as wf
+
+# (fieldname, label, fieldtype, options, width); labels are translated per request in execute()
 FIELDS = [
-	("name", _("Complaint"), "Link", "HSQ Complaint", 140),
-	("received_at", _("Received At"), "Datetime", None, 150),
-	("channel", _("Channel"), "Data", None, 100),
-	("institution", _("Institution"), "Link", "HSQ Institution", 160),
-	("department", _("Department"), "Link", "HSQ Department", 140),
-	("category", _("Category"), "Link", "HSQ Complaint Category", 110),
-	("severity", _("Severity"), "Data", None, 70),
-	("workflow_state", _("Status"), "Data", None, 100),
-	("handler", _("Handler"), "Link", "User", 140),
-	("finding", _("Finding"), "Data", None, 90),
-	("complainant_feedback", _("Complainant Feedback"), "Data", None, 100),
-	("resolve_by", _("Resolve By"), "Datetime", None, 150),
-	("resolved_at", _("Resolved At"), "Datetime", None, 150),
-	("sla_status", _("SLA Status"), "Data", None, 90),
-	("escalation_level", _("Escalation Level"), "Int", None, 80),
-	("reopen_count", _("Reopen Count"), "Int", None, 70),
+	("name", "Complaint", "Link", "HSQ Complaint", 140),
+	("received_at", "Received At", "Datetime", None, 150),
+	("channel", "Channel", "Data", None, 100),
+	("institution", "Institution", "Link", "HSQ Institution", 160),
+	("department", "Department", "Link", "HSQ Department", 140),
+	("category", "Category", "Link", "HSQ Complaint Category", 110),
+	("severity", "Severity", "Data", None, 70),
+	("workflow_state", "Status", "Data", None, 100),
+	("handler", "Handler", "Link", "User", 140),
+	("finding", "Finding", "Data", None, 90),
+	("complainant_feedback", "Complainant Feedback", "Data", None, 100),
+	("resolve_by", "Resolve By", "Datetime", None, 150),
+	("resolved_at", "Resolved At", "Datetime", None, 150),
+	("sla_status", "SLA Status", "Data", None, 90),
+	("escalation_level", "Escalation Level", "Int", None, 80),
+	("reopen_count", "Reopen Count", "Int", None, 70),
 ]
 TRANSLATED = {
 	"channel",
@@ -51,7 +54,7 @@ def execute(filters=None):
 		frappe.throw(_("Rows shown must be one of {0}").format(", ".join(map(str, LIMITS))))
 	show_identity = 1 in (frappe.get_meta("HSQ Complaint").get_permlevel_access("read") or [])
 	columns = [
-		{"fieldname": f, "label": label, "fieldtype": ft, "options": opt, "width": w}
+		{"fieldname": f, "label": _(label), "fieldtype": ft, "options": opt, "width": w}
 		for f, label, ft, opt, w in FIELDS
 	]
 	fields = [f for f, *_rest in FIELDS] + ["is_anonymous"]
@@ -107,13 +110,13 @@ def summary(groups, total) -> list:
 		{"label": _("Number of Complaints"), "value": total, "datatype": "Int", "indicator": "Blue"},
 		{
 			"label": _("Closed"),
-			"value": count(lambda g: g.workflow_state == "Closed"),
+			"value": count(lambda g: g.workflow_state == wf.CLOSED),
 			"datatype": "Int",
 			"indicator": "Green",
 		},
 		{
 			"label": _("Open Complaints"),
-			"value": count(lambda g: g.workflow_state not in ("Closed", "Resolved", "Not Accepted")),
+			"value": count(lambda g: g.workflow_state not in (wf.CLOSED, wf.RESOLVED, wf.NOT_ACCEPTED)),
 			"datatype": "Int",
 			"indicator": "Orange",
 		},

@@ -3,20 +3,7 @@
 
 frappe.query_reports["SLA Compliance"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
+		...hsq.filters.period(frappe.datetime.add_months(frappe.datetime.get_today(), -12), frappe.datetime.get_today()),
 		{
 			fieldname: "group_by",
 			label: __("Group By"),
@@ -30,27 +17,9 @@ frappe.query_reports["SLA Compliance"] = {
 			default: "Institution",
 			reqd: 1,
 		},
-		{ fieldname: "institution", label: __("Institution"), fieldtype: "Link", options: "HSQ Institution" },
-		{ fieldname: "department", label: __("Department"), fieldtype: "Link", options: "HSQ Department" },
-		{
-			fieldname: "channel",
-			label: __("Channel"),
-			fieldtype: "Select",
-			options: [
-				"",
-				"On-site",
-				"Hotline",
-				"12345 Hotline",
-				"Letters and Visits",
-				"Website",
-				"WeChat",
-				"Mailbox",
-				"Satisfaction Survey",
-				"Follow Up",
-				"Bureau Referral",
-				"Email",
-			].map((value) => ({ value, label: value ? __(value) : "" })),
-		},
+		hsq.filters.institution(),
+		hsq.filters.department(),
+		hsq.filters.select("HSQ Complaint", "channel", __("Channel")),
 	],
 	formatter(value, row, column, data, default_formatter) {
 		const raw = data ? data[column.fieldname] : null;

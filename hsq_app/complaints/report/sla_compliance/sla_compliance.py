@@ -11,7 +11,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, flt, getdate, now_datetime, today
 
-from hsq_app.complaints.sla import report_scope
+from hsq_app.complaints import workflow as wf
+from hsq_app.utils.report import report_scope
 
 GROUPS = {
 	# group by -> SQL expression (fixed strings, never user input)
@@ -57,7 +58,8 @@ def get_rows(filters, group_by):
 		"now": now_datetime(),
 	}
 	conditions = ["c.received_at >= %(from)s", "c.received_at < DATE_ADD(%(to)s, INTERVAL 1 DAY)"]
-	conditions.append("IFNULL(c.workflow_state, '') != 'Not Accepted'")
+	conditions.append("IFNULL(c.workflow_state, '') != %(not_accepted)s")
+	values["not_accepted"] = wf.NOT_ACCEPTED
 	if institutions is not None:
 		conditions.append("c.institution IN %(institutions)s")
 		values["institutions"] = tuple(institutions)
@@ -68,7 +70,8 @@ def get_rows(filters, group_by):
 		if filters.get(field):
 			conditions.append(f"c.{field} = %({field})s")
 			values[field] = filters.get(field)
-	stopped = "IFNULL(c.workflow_state, '') IN ('Resolved', 'Closed')"
+	stopped = "IFNULL(c.workflow_state, '') IN %(stopped)s"
+	values["stopped"] = (wf.RESOLVED, wf.CLOSED)
 	# raw SQL: conditional aggregates and DATE_FORMAT grouping are clearer here than in frappe.qb
 	rows = frappe.db.sql(
 		f"""

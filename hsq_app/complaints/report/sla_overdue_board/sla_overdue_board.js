@@ -3,8 +3,8 @@
 
 frappe.query_reports["SLA Overdue Board"] = {
 	filters: [
-		{ fieldname: "institution", label: __("Institution"), fieldtype: "Link", options: "HSQ Institution" },
-		{ fieldname: "department", label: __("Department"), fieldtype: "Link", options: "HSQ Department" },
+		hsq.filters.institution(),
+		hsq.filters.department(),
 		{
 			fieldname: "sla_status",
 			label: __("SLA Status"),

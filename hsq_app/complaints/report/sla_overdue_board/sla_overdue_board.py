@@ -8,7 +8,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate, now_datetime
 
-from hsq_app.complaints.sla import STOPPED_STATES, time_left
+from hsq_app.complaints.sla.clock import STOPPED_STATES, time_left
 from hsq_app.utils.work_calendar import get_calendar
 
 LIMIT = 2000

@@ -5,21 +5,37 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from hsq_app.follow_up.importer import (
-	ERROR_SEPARATOR,
-	FIELDS,
-	ImportContext,
-	clean_record,
-	existing_discharges,
-	record_key,
-	schedule_for_record,
-)
+from hsq_app.follow_up import store
+from hsq_app.follow_up.imports.rows import ERROR_SEPARATOR, FIELDS, ImportContext, clean_record, record_key
+from hsq_app.follow_up.imports.storage import existing_discharges
+from hsq_app.follow_up.scheduling import schedule_for_record
 
 # what follow-ups copy from their discharge record (kept in step while they are open)
 COPIED_TO_FOLLOW_UPS = ("patient_name", "patient_phone", "department", "is_special")
 
 
 class HSQDischargeRecord(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		admission_date: DF.Date | None
+		attending_staff: DF.Link | None
+		department: DF.Link
+		diagnosis: DF.SmallText | None
+		discharge_date: DF.Date
+		institution: DF.Link
+		is_special: DF.Check
+		medical_record_no: DF.Data
+		patient_name: DF.Data
+		patient_phone: DF.Data
+		source_import: DF.Link | None
+
+	# end: auto-generated types
 	def validate(self):
 		"""The same row validation as the imports; the user's reach is checked by Frappe itself."""
 		values, errors = clean_record(
@@ -45,12 +61,8 @@ class HSQDischargeRecord(Document):
 		changed = {f: self.get(f) for f in COPIED_TO_FOLLOW_UPS if before and before.get(f) != self.get(f)}
 		if changed:
 			fu = frappe.qb.DocType("HSQ Follow Up")
-			query = frappe.qb.update(fu).where(
-				(fu.discharge_record == self.name) & fu.status.isin(("Pending", "Overdue"))
-			)
-			for field, value in changed.items():
-				query = query.set(fu[field], value)
-			query.run()
+			open_ones = (fu.discharge_record == self.name) & fu.status.isin(store.OPEN_STATUSES)
+			store.update_where(open_ones, changed)  # the follow-up door keeps the per-day cells in step
 
 	def on_trash(self):
 		frappe.throw(_("Discharge records are never deleted"))

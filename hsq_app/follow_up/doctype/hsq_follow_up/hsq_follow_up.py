@@ -6,12 +6,44 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, today
 
-from hsq_app.follow_up import stats
-from hsq_app.follow_up.importer import active_templates
+from hsq_app.follow_up import store
+from hsq_app.follow_up.questionnaire import active_templates
 from hsq_app.follow_up.scheduling import OPEN_STATUSES
 
 
 class HSQFollowUp(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.follow_up.doctype.hsq_follow_up_score.hsq_follow_up_score import HSQFollowUpScore
+
+		assigned_to: DF.Link | None
+		attempts: DF.Int
+		channel: DF.Literal["Phone", "SMS", "WeChat", "On-site", "Email"]
+		complaint: DF.Link | None
+		completed_at: DF.Datetime | None
+		department: DF.Link | None
+		discharge_date: DF.Date | None
+		discharge_record: DF.Link
+		due_date: DF.Date
+		institution: DF.Link | None
+		is_special: DF.Check
+		issue_found: DF.SmallText | None
+		notes: DF.SmallText | None
+		overall_satisfaction: DF.Int
+		patient_name: DF.Data | None
+		patient_phone: DF.Data | None
+		questionnaire_template: DF.Link | None
+		scores: DF.Table[HSQFollowUpScore]
+		stage_days: DF.Int
+		status: DF.Literal["Pending", "Completed", "Unreachable", "Refused", "Overdue"]
+
+	# end: auto-generated types
 	def before_validate(self):
 		if not self.questionnaire_template and self.institution:
 			self.questionnaire_template = active_templates([self.institution]).get(self.institution)
@@ -47,7 +79,7 @@ class HSQFollowUp(Document):
 
 	def on_update(self):
 		# the per-day figures this follow-up was and is counted in (insert and every save)
-		stats.follow_up_changed(self, self.get_doc_before_save())
+		store.saved(self, self.get_doc_before_save())
 
 	def on_trash(self):
 		frappe.throw(_("Follow-ups are never deleted"))

@@ -13,6 +13,44 @@ BUREAU_EDITABLE = ("review_comment",)
 
 
 class HSQFollowUpMonthlyReport(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.follow_up.doctype.hsq_follow_up_report_dimension.hsq_follow_up_report_dimension import (
+			HSQFollowUpReportDimension,
+		)
+
+		avg_satisfaction: DF.Float
+		calculated_at: DF.Datetime | None
+		complaints_raised: DF.Int
+		completed: DF.Int
+		coverage_percent: DF.Percent
+		dimension_scores: DF.Table[HSQFollowUpReportDimension]
+		discharged: DF.Int
+		due_date: DF.Date | None
+		institution: DF.Link
+		is_late: DF.Check
+		issues_found: DF.Int
+		late_notified: DF.Check
+		month: DF.Date
+		not_done: DF.Int
+		planned: DF.Int
+		refused: DF.Int
+		remarks: DF.Text | None
+		review_comment: DF.SmallText | None
+		reviewed_at: DF.Datetime | None
+		reviewed_by: DF.Link | None
+		status: DF.Literal["Draft", "Submitted", "Reviewed"]
+		submitted_at: DF.Datetime | None
+		submitted_by: DF.Link | None
+		unreachable: DF.Int
+
+	# end: auto-generated types
 	def autoname(self):
 		self.name = f"FUR-{month_start(self.month):%Y-%m}-{self.institution}"
 

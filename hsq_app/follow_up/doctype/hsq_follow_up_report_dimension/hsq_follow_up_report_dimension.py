@@ -5,4 +5,19 @@ from frappe.model.document import Document
 
 
 class HSQFollowUpReportDimension(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		avg_score: DF.Float
+		dimension: DF.Autocomplete | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		responses: DF.Int
+	# end: auto-generated types
 	pass

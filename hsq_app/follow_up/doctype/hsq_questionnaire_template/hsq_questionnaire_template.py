@@ -9,6 +9,25 @@ from hsq_app.permissions import is_unscoped, user_institution
 
 
 class HSQQuestionnaireTemplate(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.follow_up.doctype.hsq_questionnaire_dimension.hsq_questionnaire_dimension import (
+			HSQQuestionnaireDimension,
+		)
+
+		description: DF.SmallText | None
+		dimensions: DF.Table[HSQQuestionnaireDimension]
+		institution: DF.Link | None
+		is_active: DF.Check
+		template_name: DF.Data
+
+	# end: auto-generated types
 	def validate(self):
 		if not self.institution and not is_unscoped(frappe.session.user):
 			# institutions keep their own questionnaires; county-wide ones are the bureau's

@@ -8,6 +8,23 @@ class HSQSatisfactionDayStat(Document):
 	"""A materialized aggregate written only by hsq_app.follow_up.stats (like ERPNext's Bin): never
 	edited by hand; rebuilt from the follow-ups at any time with ``stats.rebuild()``."""
 
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		basis: DF.Literal["Due", "Completed"]
+		day: DF.Date
+		department: DF.Link | None
+		dimension: DF.Data | None
+		institution: DF.Link
+		responses: DF.Int
+		score_sum: DF.Int
+	# end: auto-generated types
+
 
 def on_doctype_update():
 	import frappe

@@ -3,26 +3,8 @@
 
 frappe.query_reports["Follow Up Coverage"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.month_start(),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.month_end(),
-			reqd: 1,
-		},
-		{
-			fieldname: "institution",
-			label: __("Institution"),
-			fieldtype: "Link",
-			options: "HSQ Institution",
-		},
+		...hsq.filters.period(frappe.datetime.month_start(), frappe.datetime.month_end()),
+		hsq.filters.institution(),
 	],
 	formatter(value, row, column, data, default_formatter) {
 		const raw = data ? data[column.fieldname] : null;

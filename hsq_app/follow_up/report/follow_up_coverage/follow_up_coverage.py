@@ -8,8 +8,7 @@ from frappe import _
 from frappe.utils import get_first_day, get_last_day, getdate, today
 
 from hsq_app.follow_up.monthly_report import figures_between, reporting_institutions
-from hsq_app.permissions import visible_institutions
-from hsq_app.utils.report import column
+from hsq_app.utils.report import column, institutions_in_scope
 
 
 def execute(filters=None):
@@ -18,10 +17,7 @@ def execute(filters=None):
 	end = getdate(filters.to_date or get_last_day(today()))
 	if start > end:
 		frappe.throw(_("From Date must be before To Date"))
-	institutions = reporting_institutions()
-	allowed = visible_institutions()
-	if allowed is not None:
-		institutions = [i for i in institutions if i in set(allowed)]
+	institutions = institutions_in_scope(reporting_institutions())
 	if filters.institution:
 		institutions = [i for i in institutions if i == filters.institution]
 	figures = figures_between(institutions, start, end)

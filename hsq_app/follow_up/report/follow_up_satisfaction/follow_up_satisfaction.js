@@ -3,36 +3,12 @@
 
 frappe.query_reports["Follow Up Satisfaction"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.month_start(), -5),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.month_end(),
-			reqd: 1,
-		},
-		{
-			fieldname: "institution",
-			label: __("Institution"),
-			fieldtype: "Link",
-			options: "HSQ Institution",
-		},
-		{
-			fieldname: "department",
-			label: __("Department"),
-			fieldtype: "Link",
-			options: "HSQ Department",
-			get_query: () => {
-				const institution = frappe.query_report.get_filter_value("institution");
-				return institution ? { filters: { institution } } : {};
-			},
-		},
+		...hsq.filters.period(
+			frappe.datetime.add_months(frappe.datetime.month_start(), -5),
+			frappe.datetime.month_end()
+		),
+		hsq.filters.institution(),
+		hsq.filters.department(),
 	],
 	formatter(value, row, column, data, default_formatter) {
 		const raw = data ? data[column.fieldname] : null;

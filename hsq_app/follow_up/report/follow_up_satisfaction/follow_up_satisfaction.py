@@ -13,7 +13,7 @@ from frappe.utils import add_months, get_first_day, get_last_day, getdate, today
 
 from hsq_app.follow_up import stats
 from hsq_app.follow_up.monthly_report import dimension_order
-from hsq_app.permissions import visible_institutions
+from hsq_app.utils.report import institution_scope
 
 DateFormat = CustomFunction("DATE_FORMAT", ["date", "format"])
 
@@ -24,34 +24,7 @@ def execute(filters=None):
 	end = getdate(filters.to_date or get_last_day(today()))
 	if start > end:
 		frappe.throw(_("From Date must be before To Date"))
-	# sums of the per-day cells kept by hsq_app.follow_up.stats (by day of completion)
-	st = DocType(stats.SCORE_STAT)
-	period = DateFormat(st.day, "%Y-%m")
-	condition = (st.basis == stats.COMPLETED) & st.day.between(start, end)
-	allowed = visible_institutions()
-	if allowed is not None:
-		condition &= st.institution.isin(allowed or [""])
-	if filters.institution:
-		condition &= st.institution == filters.institution
-	if filters.department:
-		condition &= st.department == filters.department
-	cells = (
-		frappe.qb.from_(st)
-		.select(
-			period.as_("period"),
-			st.institution,
-			st.department,
-			st.dimension,
-			Sum(st.responses).as_("n"),
-			Sum(st.score_sum).as_("total"),
-		)
-		.where(condition)
-		.groupby(period, st.institution, st.department, st.dimension)
-		.orderby(period)
-		.orderby(st.institution)
-		.orderby(st.department)
-		.run(as_dict=True)
-	)
+	cells = monthly_cells(filters, start, end)
 	for cell in cells:
 		cell.n = int(cell.n or 0)
 		cell.avg = float(cell.total) / cell.n if cell.n else None
@@ -86,6 +59,37 @@ def execute(filters=None):
 			line[key] = round(float(value), 2) if value is not None else None
 		data.append(line)
 	return columns(keys), data, None, chart(by_dimension, overall, dimensions)
+
+
+def monthly_cells(filters, start, end) -> list:
+	"""Responses and score sums per month, institution, department and dimension."""
+	# sums of the per-day cells kept by hsq_app.follow_up.stats (by day of completion)
+	st = DocType(stats.SCORE_STAT)
+	period = DateFormat(st.day, "%Y-%m")
+	condition = (st.basis == stats.COMPLETED) & st.day.between(start, end)
+	if (scope := institution_scope(st.institution)) is not None:
+		condition &= scope
+	if filters.institution:
+		condition &= st.institution == filters.institution
+	if filters.department:
+		condition &= st.department == filters.department
+	return (
+		frappe.qb.from_(st)
+		.select(
+			period.as_("period"),
+			st.institution,
+			st.department,
+			st.dimension,
+			Sum(st.responses).as_("n"),
+			Sum(st.score_sum).as_("total"),
+		)
+		.where(condition)
+		.groupby(period, st.institution, st.department, st.dimension)
+		.orderby(period)
+		.orderby(st.institution)
+		.orderby(st.department)
+		.run(as_dict=True)
+	)
 
 
 def columns(keys):

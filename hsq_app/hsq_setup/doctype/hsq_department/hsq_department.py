@@ -7,6 +7,20 @@ from frappe.model.document import Document
 
 
 class HSQDepartment(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		department_head: DF.Link | None
+		department_name: DF.Data
+		disabled: DF.Check
+		institution: DF.Link
+
+	# end: auto-generated types
 	def autoname(self):
 		self.name = f"{self.department_name.strip()}-{self.institution}"
 

@@ -17,6 +17,29 @@ class StructureChangeError(frappe.PermissionError):
 
 
 class HSQInstitution(NestedSet):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		contact_phone: DF.Data | None
+		deputy_head: DF.Link | None
+		disabled: DF.Check
+		grade: DF.Literal["Tertiary", "Secondary", "Primary", "Ungraded"]
+		institution_name: DF.Data
+		institution_type: DF.Literal[
+			"Bureau", "Hospital", "Township Health Center", "Community Health Center", "Other"
+		]
+		is_group: DF.Check
+		lft: DF.Int
+		old_parent: DF.Link | None
+		parent_hsq_institution: DF.Link | None
+		principal_head: DF.Link | None
+		rgt: DF.Int
+	# end: auto-generated types
 	nsm_parent_field = "parent_hsq_institution"
 
 	def validate(self):

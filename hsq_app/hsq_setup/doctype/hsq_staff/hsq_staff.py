@@ -5,19 +5,30 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from hsq_app.hsq_setup.departments import check_department
 from hsq_app.permissions import sync_user_permissions
 
 
 class HSQStaff(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		department: DF.Link | None
+		institution: DF.Link
+		phone: DF.Data | None
+		position: DF.Data | None
+		staff_name: DF.Data
+		status: DF.Literal["Active", "Inactive"]
+		user: DF.Link | None
+
+	# end: auto-generated types
 	def validate(self):
-		if self.department:
-			dept_institution = frappe.db.get_value("HSQ Department", self.department, "institution")
-			if dept_institution != self.institution:
-				frappe.throw(
-					_("Department {0} belongs to {1}, not to {2}").format(
-						self.department, dept_institution, self.institution
-					)
-				)
+		check_department(self.department, self.institution)
 		if self.user and self.status == "Active":
 			other = frappe.db.get_value(
 				"HSQ Staff", {"user": self.user, "status": "Active", "name": ("!=", self.name)}, "name"

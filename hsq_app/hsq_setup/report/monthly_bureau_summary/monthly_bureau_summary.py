@@ -13,9 +13,11 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, get_first_day, get_last_day, getdate
 
+from hsq_app.complaints import workflow as wf
 from hsq_app.follow_up import stats
-from hsq_app.permissions import visible_institutions
+from hsq_app.rectification.tasks import CLOSED as TASK_CLOSED
 from hsq_app.utils.report import column
+from hsq_app.utils.report import institutions_in_scope as scoped
 
 
 def execute(filters=None):
@@ -40,28 +42,33 @@ def execute(filters=None):
 
 
 def institutions_in_scope(institution: str | None) -> list[str]:
-	allowed = visible_institutions()
 	filters = {"institution_type": ("!=", "Bureau"), "disabled": 0}
 	if institution:
 		filters["name"] = institution
-	names = frappe.get_all("HSQ Institution", filters=filters, pluck="name", order_by="lft asc")
-	return [n for n in names if allowed is None or n in allowed]
+	return scoped(frappe.get_all("HSQ Institution", filters=filters, pluck="name", order_by="lft asc"))
 
 
 def figures(month, institutions: list[str]) -> dict:
+	"""Each institution's figures of the month: complaints, follow-ups, rectification, accountability."""
 	if not institutions:
 		return {}
 	start, end = month, get_last_day(month)
-	end_ts = f"{end} 23:59:59"
+	span = (start, end, f"{end} 23:59:59")
 	out: dict[str, dict] = {i: {} for i in institutions}
+	for part in (_complaints_received, _complaints_resolved, _follow_ups, _tasks, _accountability):
+		part(out, institutions, month, span)
+	return out
 
+
+def _complaints_received(out, institutions, month, span):
+	start, _end, end_ts = span
 	c = frappe.qb.DocType("HSQ Complaint")
 	received = (
 		frappe.qb.from_(c)
 		.select(
 			c.institution,
 			Count("*").as_("received"),
-			Sum(Case().when(c.workflow_state == "Closed", 1).else_(0)).as_("closed"),
+			Sum(Case().when(c.workflow_state == wf.CLOSED, 1).else_(0)).as_("closed"),
 			Sum(Case().when(c.finding.isin(["Upheld", "Partially Upheld"]), 1).else_(0)).as_("upheld"),
 			Sum(Case().when(c.escalation_level > 0, 1).else_(0)).as_("escalated"),
 		)
@@ -71,6 +78,10 @@ def figures(month, institutions: list[str]) -> dict:
 	for r in received:
 		out[r.institution].update(r)
 
+
+def _complaints_resolved(out, institutions, month, span):
+	start, _end, end_ts = span
+	c = frappe.qb.DocType("HSQ Complaint")
 	resolved = (
 		frappe.qb.from_(c)
 		.select(
@@ -87,6 +98,9 @@ def figures(month, institutions: list[str]) -> dict:
 			round(100.0 * (r.on_time or 0) / r.resolved, 1) if r.resolved else None
 		)
 
+
+def _follow_ups(out, institutions, month, span):
+	start, end, _end_ts = span
 	# follow-ups due in the month: sums of the per-day cells (hsq_app.follow_up.stats)
 	d = frappe.qb.DocType(stats.DAY_STAT)
 	follow = (
@@ -109,19 +123,23 @@ def figures(month, institutions: list[str]) -> dict:
 			satisfaction=round(float(r.rating_sum) / rated, 2) if rated else None,
 		)
 
+
+def _tasks(out, institutions, month, span):
+	start, _end, end_ts = span
 	t = frappe.qb.DocType("HSQ Rectification Task")
 	tasks = (
 		frappe.qb.from_(t)
 		.select(
 			t.institution,
-			Sum(Case().when(t.workflow_state != "Closed", 1).else_(0)).as_("tasks_open"),
-			Sum(Case().when((t.workflow_state != "Closed") & (t.is_overdue == 1), 1).else_(0)).as_(
+			Sum(Case().when(t.workflow_state != TASK_CLOSED, 1).else_(0)).as_("tasks_open"),
+			Sum(Case().when((t.workflow_state != TASK_CLOSED) & (t.is_overdue == 1), 1).else_(0)).as_(
 				"tasks_overdue"
 			),
 			Sum(
 				Case()
 				.when(
-					(t.workflow_state == "Closed") & (t.verified_at >= start) & (t.verified_at <= end_ts), 1
+					(t.workflow_state == TASK_CLOSED) & (t.verified_at >= start) & (t.verified_at <= end_ts),
+					1,
 				)
 				.else_(0)
 			).as_("tasks_closed"),
@@ -132,6 +150,8 @@ def figures(month, institutions: list[str]) -> dict:
 	for r in tasks:
 		out[r.institution].update(r)
 
+
+def _accountability(out, institutions, month, span):
 	a = frappe.qb.DocType("HSQ Accountability Record")
 	acc = (
 		frappe.qb.from_(a)
@@ -141,7 +161,6 @@ def figures(month, institutions: list[str]) -> dict:
 	).run(as_dict=True)
 	for r in acc:
 		out[r.institution].update(r)
-	return out
 
 
 def columns():

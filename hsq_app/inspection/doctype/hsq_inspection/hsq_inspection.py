@@ -8,6 +8,34 @@ from hsq_app.inspection import visits
 
 
 class HSQInspection(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.inspection.doctype.hsq_inspection_item.hsq_inspection_item import HSQInspectionItem
+
+		failed_count: DF.Int
+		inspector: DF.Link | None
+		institution: DF.Link
+		institution_reply: DF.SmallText | None
+		items: DF.Table[HSQInspectionItem]
+		naming_series: DF.Literal["DC-.YYYY.-"]
+		reinspection_of: DF.Link | None
+		replied_at: DF.Datetime | None
+		replied_by: DF.Link | None
+		status: DF.Literal["Draft", "Submitted", "Closed"]
+		submitted_at: DF.Datetime | None
+		summary: DF.SmallText | None
+		team: DF.SmallText | None
+		template: DF.Link
+		total_score: DF.Float
+		visit_date: DF.Date
+
+	# end: auto-generated types
 	def before_insert(self):
 		visits.before_insert(self)
 

@@ -5,4 +5,38 @@ from frappe.model.document import Document
 
 
 class HSQInspectionItem(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		area: DF.Literal[
+			"Guidance",
+			"Convenience",
+			"Green Channel",
+			"Appearance",
+			"Complaint Channels",
+			"Medical Ethics",
+			"Other",
+		]
+		category: DF.Link | None
+		check_type: DF.Literal["Yes/No", "Count", "Score"]
+		count: DF.Int
+		department: DF.Link | None
+		item: DF.SmallText
+		max_score: DF.Int
+		minimum: DF.Int
+		note: DF.SmallText | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		photo: DF.AttachImage | None
+		rectification_task: DF.Link | None
+		result: DF.Literal["", "Pass", "Fail", "Not Applicable"]
+		score: DF.Float
+		weight: DF.Float
+	# end: auto-generated types
 	pass

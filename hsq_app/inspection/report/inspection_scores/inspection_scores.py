@@ -3,7 +3,6 @@
 """督查得分: submitted inspections' scores by institution and period, with each area's score."""
 
 import frappe
-from frappe import _
 from frappe.utils import add_months, flt, getdate, today
 
 from hsq_app.inspection.visits import FAIL, INSPECTION, PASS, item_fraction

@@ -8,6 +8,39 @@ from hsq_app.recognition import ranking
 
 
 class HSQRecognitionRound(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from hsq_app.recognition.doctype.hsq_recognition_department_result.hsq_recognition_department_result import (
+			HSQRecognitionDepartmentResult,
+		)
+		from hsq_app.recognition.doctype.hsq_recognition_staff_result.hsq_recognition_staff_result import (
+			HSQRecognitionStaffResult,
+		)
+
+		accountability_weight: DF.Float
+		approved_at: DF.Datetime | None
+		approved_by: DF.Link | None
+		compliment_weight: DF.Float
+		confirmed_by: DF.Link | None
+		department_results: DF.Table[HSQRecognitionDepartmentResult]
+		institution: DF.Link
+		model_departments: DF.Int
+		naming_series: DF.Literal["PX-.YYYY.-"]
+		period_end: DF.Date
+		period_start: DF.Date
+		satisfaction_weight: DF.Float
+		staff_results: DF.Table[HSQRecognitionStaffResult]
+		star_share: DF.Percent
+		status: DF.Literal["Nominated", "Confirmed by Institution", "Approved"]
+		upheld_complaint_weight: DF.Float
+
+	# end: auto-generated types
 	def before_insert(self):
 		ranking.before_insert(self)
 

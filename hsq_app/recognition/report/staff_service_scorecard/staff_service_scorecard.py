@@ -6,7 +6,6 @@ score with the weights of the period's ranking (or the defaults), rank and servi
 Excel export is the report's own."""
 
 import frappe
-from frappe import _
 from frappe.utils import add_days, getdate, now_datetime
 
 from hsq_app.permissions import active_staff, assert_same_institution

@@ -5,4 +5,20 @@ from frappe.model.document import Document
 
 
 class HSQAccountabilityComplaint(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		category: DF.Link | None
+		complaint: DF.Link
+		finding: DF.Data | None
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		received_at: DF.Datetime | None
+	# end: auto-generated types
 	pass

@@ -4,10 +4,8 @@
 frappe.ui.form.on("HSQ Accountability Record", {
 	refresh(frm) {
 		if (frm.doc.status !== "Proposed" || !frappe.user.has_role("HSQ Bureau Admin")) return;
-		const decide = (method, args) =>
-			frappe
-				.xcall(`hsq_app.rectification.accountability.${method}`, { name: frm.doc.name, ...args })
-				.then(() => frm.reload_doc());
+		// the record decides itself: HSQAccountabilityRecord.approve / dismiss (POST)
+		const decide = (method, args) => frm.call(method, args).then(() => frm.reload_doc());
 		frm.add_custom_button(__("Approve"), () =>
 			frappe.confirm(__("Approve this accountability action?"), () => decide("approve", {}))
 		);

@@ -13,6 +13,21 @@ def rule_name(subject_type: str, category: str | None, threshold: int) -> str:
 
 
 class HSQAccountabilityRule(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		action: DF.SmallText
+		category: DF.Link | None
+		enabled: DF.Check
+		subject_type: DF.Literal["Staff", "Institution"]
+		threshold: DF.Int
+
+	# end: auto-generated types
 	def autoname(self):
 		self.name = rule_name(self.subject_type, self.category, self.threshold)
 

@@ -5,8 +5,7 @@
 import frappe
 from frappe import _
 
-from hsq_app.permissions import visible_institutions
-from hsq_app.utils.report import column
+from hsq_app.utils.report import column, institution_scope
 
 RECORD = "HSQ Accountability Record"
 
@@ -79,11 +78,8 @@ def data(filters) -> list[dict]:
 		A.decided_at,
 		A.dismiss_reason,
 	)
-	allowed = visible_institutions()
-	if allowed is not None:
-		if not allowed:
-			return []
-		q = q.where(A.institution.isin(allowed))
+	if (scope := institution_scope(A.institution)) is not None:
+		q = q.where(scope)
 	for field in ("institution", "subject_type", "status", "staff"):
 		if filters.get(field):
 			q = q.where(A[field] == filters[field])

@@ -3,13 +3,8 @@
 
 frappe.query_reports["Rectification Ledger"] = {
 	filters: [
-		{ fieldname: "institution", label: __("Institution"), fieldtype: "Link", options: "HSQ Institution" },
-		{
-			fieldname: "responsible_department",
-			label: __("Responsible Department"),
-			fieldtype: "Link",
-			options: "HSQ Department",
-		},
+		hsq.filters.institution(),
+		hsq.filters.department("responsible_department", __("Responsible Department")),
 		{
 			fieldname: "source_type",
 			label: __("Source Type"),
@@ -29,8 +24,7 @@ frappe.query_reports["Rectification Ledger"] = {
 			options: ["", "Plan", "Do", "Check", "Act"],
 		},
 		{ fieldname: "is_overdue", label: __("Overdue"), fieldtype: "Check" },
-		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date" },
-		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date" },
+		...hsq.filters.period(undefined, undefined, 0),
 	],
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);

@@ -7,9 +7,8 @@ from frappe import _
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import getdate
 
-from hsq_app.permissions import visible_institutions
 from hsq_app.rectification.tasks import TASK
-from hsq_app.utils.report import column
+from hsq_app.utils.report import column, institution_scope
 
 
 def execute(filters=None):
@@ -115,11 +114,8 @@ def data(filters) -> list[dict]:
 		T.effect_result,
 		T.raised_by_institution,
 	)
-	allowed = visible_institutions()
-	if allowed is not None:
-		if not allowed:
-			return []
-		q = q.where(T.institution.isin(allowed))
+	if (scope := institution_scope(T.institution)) is not None:
+		q = q.where(scope)
 	for field in ("institution", "responsible_department", "source_type", "pdca_stage", "workflow_state"):
 		if filters.get(field):
 			q = q.where(T[field] == filters[field])

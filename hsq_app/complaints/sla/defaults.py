@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import frappe
 
-from hsq_app.complaints import sla
+from hsq_app.complaints.sla.sweep import STATUS_DEADLINE_INDEX, STATUS_LEVEL_INDEX, STATUS_WARN_INDEX
 
 CALENDAR_NAME = "中国法定工作日历"
 
@@ -68,9 +68,9 @@ DEFAULT_POLICIES = [
 
 # composite indexes the sweep's UPDATEs and SELECTs range over (HSQ Complaint)
 COMPLAINT_INDEXES = {
-	sla.STATUS_DEADLINE_INDEX: ["sla_status", "resolve_by"],
-	sla.STATUS_WARN_INDEX: ["sla_status", "warn_by"],
-	sla.STATUS_LEVEL_INDEX: ["sla_status", "escalation_level", "resolve_by"],
+	STATUS_DEADLINE_INDEX: ["sla_status", "resolve_by"],
+	STATUS_WARN_INDEX: ["sla_status", "warn_by"],
+	STATUS_LEVEL_INDEX: ["sla_status", "escalation_level", "resolve_by"],
 }
 
 

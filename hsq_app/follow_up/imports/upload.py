@@ -6,7 +6,9 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from hsq_app.follow_up.importer import FIELDS, HEADER_ALIASES, import_records, read_file_rows, rows_to_records
+from hsq_app.follow_up.imports.files import read_file_rows, rows_to_records
+from hsq_app.follow_up.imports.rows import FIELDS, HEADER_ALIASES
+from hsq_app.follow_up.imports.storage import import_records
 
 IMPORT = "HSQ Discharge Import"
 RUN_NOW_UP_TO = 500  # rows; bigger files go to a background worker and report progress
@@ -33,7 +35,7 @@ def start(name: str) -> dict:
 		return {"queued": False}
 	doc.db_set("status", "Queued")
 	frappe.enqueue(
-		"hsq_app.follow_up.discharge_import.run_in_background",
+		"hsq_app.follow_up.imports.upload.run_in_background",
 		queue="long",
 		timeout=3600,
 		job_id=f"hsq-discharge-import::{name}",
