@@ -270,7 +270,6 @@ def db_restart(args):
 	connect(args.site)
 	import random
 
-	from hsq_app.complaints import sla
 
 	departments = bm.setup_world()
 	bm.wipe()

@@ -28,7 +28,6 @@ import argparse
 import http.client
 import json
 import random
-import statistics
 import threading
 import time
 import urllib.parse

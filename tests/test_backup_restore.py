@@ -16,7 +16,6 @@ from factories import make_complaint, make_world, set_settings, uid
 from frappe.model.workflow import apply_workflow
 from ops import bench_path, connect, drop_site, run_harness
 
-from hsq_app.complaints import workflow as wf
 from hsq_app.complaints.access import log_personal_data_view
 from hsq_app.complaints.api import apply_action
 
