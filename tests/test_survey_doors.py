@@ -107,11 +107,12 @@ def test_rate_limit_is_on_the_real_address_not_a_forged_header(door):
 	try:
 		codes = []
 		for i in range(5):
-			# a client forging X-Forwarded-For does not get a fresh allowance (no trusted proxy here)
+			# a client forging X-Forwarded-For gets no fresh allowance: the address our proxy saw
+			# (the right-most hop, appended by the trusted proxy) is the one counted
 			r = request(
 				"POST",
 				SUBMIT,
-				ip=f"198.51.100.{i}",
+				ip=f"198.51.100.{i}, 203.0.113.9",
 				json_body={"code": door.code, "overall_score": 4, "device": uid("d")},
 			)
 			codes.append(r.status_code)

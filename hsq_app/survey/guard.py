@@ -1,11 +1,9 @@
 """Abuse control for the guest survey door: the real client address, rate limits, one answer per
 device, department and day, and guest text made plain.
 
-``client_ip()`` believes X-Forwarded-For only when the request came through a trusted proxy
-(HSQ Survey Settings → Trusted Proxies, or ``hsq_trusted_proxies`` in site_config): otherwise any
-client could pick its own address and walk around the limit. Frappe's own ``request_ip`` takes the
-header from anyone. (A shared ``hsq_app.utils.client.client_ip`` is planned in main; this module's
-helper is the survey's own until then.)
+The address counted is ``hsq_app.utils.client.client_ip()``: X-Forwarded-For is believed only as
+far as trusted proxies wrote it (HSQ Settings → Trusted Proxies), so a client cannot pick a fresh
+address for every answer.
 
 Device marks are kept in Redis only (a salted hash, a day long): nothing in the database says which
 device or address answered.
@@ -14,14 +12,13 @@ device or address answered.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 
 import frappe
-from bs4 import BeautifulSoup
 from frappe import _
 from frappe.utils import cint
 
 from hsq_app.survey import settings as survey_settings
+from hsq_app.utils import client, text
 
 DEFAULT_HOURLY_LIMIT = 30
 DAY_SECONDS = 24 * 60 * 60
@@ -38,48 +35,9 @@ class AlreadyAnswered(frappe.ValidationError):
 # -- the client's address ------------------------------------------------------------------------------
 
 
-def trusted_proxies() -> list:
-	text = ""
-	try:
-		text = survey_settings.get("trusted_proxies") or ""
-	except Exception:
-		text = ""
-	text = "\n".join([text, *(frappe.conf.get("hsq_trusted_proxies") or [])])
-	networks = []
-	for line in text.replace(",", "\n").splitlines():
-		line = line.strip()
-		if not line:
-			continue
-		try:
-			networks.append(ipaddress.ip_network(line, strict=False))
-		except ValueError:
-			continue
-	return networks
-
-
-def _is_trusted(address: str, networks: list) -> bool:
-	try:
-		ip = ipaddress.ip_address(address)
-	except ValueError:
-		return False
-	return any(ip in net for net in networks)
-
-
-def client_ip(remote_addr: str | None = None, forwarded_for: str | None = None, networks=None) -> str:
-	"""The address of the client: the socket's peer, unless that is a trusted proxy, in which case
-	the right-most address in X-Forwarded-For that is not itself a trusted proxy."""
-	request = getattr(frappe.local, "request", None)
-	if remote_addr is None:
-		remote_addr = (request.remote_addr if request else None) or "127.0.0.1"
-	if forwarded_for is None:
-		forwarded_for = (request.headers.get("X-Forwarded-For") if request else None) or ""
-	networks = trusted_proxies() if networks is None else networks
-	if not _is_trusted(remote_addr, networks):
-		return remote_addr
-	for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
-		if not _is_trusted(hop, networks):
-			return hop
-	return remote_addr
+def client_ip() -> str:
+	"""The real client address (hsq_app.utils.client: X-Forwarded-For only from trusted proxies)."""
+	return client.client_ip()
 
 
 # -- rate limit ----------------------------------------------------------------------------------------
@@ -125,12 +83,5 @@ def release_device(key: str) -> None:
 
 
 def plain_text(value, limit: int) -> str:
-	"""Guest text as plain text: markup parsed away (not pattern-matched), whitespace tidied, capped."""
-	if value is None:
-		return ""
-	text = str(value)
-	if "<" in text or "&" in text:
-		text = BeautifulSoup(text, "html.parser").get_text(" ")
-	text = " ".join(text.replace("\r", "\n").split(" "))
-	text = "\n".join(line.strip() for line in text.split("\n")).strip()
-	return text[:limit]
+	"""Guest text as plain text (hsq_app.utils.text: a real HTML parser, no control characters), capped."""
+	return (text.plain_text(value) or "")[:limit]
