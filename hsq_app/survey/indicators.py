@@ -122,6 +122,53 @@ def quotas(start: date, end: date, institutions=None, department=None) -> dict[s
 	}
 
 
+def quotas_by(start: date, end: date, keys: list[tuple[str, str | None]]) -> dict[tuple, dict[str, int]]:
+	"""quotas() for many (institution, department or None) at once: one query per figure, not per row."""
+	per_day, inpatient_pct, staff_pct = _settings()
+	end = min(getdate(end), getdate(today()))
+	institutions = sorted({inst for inst, _dept in keys})
+	if end < start or not institutions:
+		return {key: dict.fromkeys(KINDS, 0) for key in keys}
+	hospitals = set(_hospitals(institutions))
+	days = working_days(start, end)
+	D = frappe.qb.DocType("HSQ Discharge Record")
+	by_dept: dict[tuple, int] = {}
+	for inst, dept, n in (
+		frappe.qb.from_(D)
+		.select(D.institution, D.department, Count(D.name))
+		.where(D.discharge_date >= start)
+		.where(D.discharge_date <= end)
+		.where(D.institution.isin(institutions))
+		.groupby(D.institution, D.department)
+		.run()
+	):
+		by_dept[(inst, dept)] = cint(n)
+	S = frappe.qb.DocType("HSQ Staff")
+	staff = dict(
+		frappe.qb.from_(S)
+		.select(S.institution, Count(S.name))
+		.where(S.status == "Active")
+		.where(S.institution.isin(institutions))
+		.groupby(S.institution)
+		.run()
+	)
+	out = {}
+	for inst, dept in keys:
+		if inst not in hospitals:
+			out[(inst, dept)] = dict.fromkeys(KINDS, 0)
+			continue
+		if dept:
+			discharges = by_dept.get((inst, dept), 0)
+		else:
+			discharges = sum(n for (i, _d), n in by_dept.items() if i == inst)
+		out[(inst, dept)] = {
+			"Outpatient": per_day * days,
+			"Inpatient": math.ceil(discharges * inpatient_pct / 100),
+			"Staff": 0 if dept else math.ceil(cint(staff.get(inst)) * staff_pct / 100),
+		}
+	return out
+
+
 def summarize(kind: str, row: dict | None, quota: int) -> dict:
 	n = cint((row or {}).get("responses"))
 	return {

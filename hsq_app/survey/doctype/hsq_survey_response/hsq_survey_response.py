@@ -30,3 +30,8 @@ class HSQSurveyResponse(Document):
 
 	def on_trash(self):
 		frappe.throw(_("Survey answers are never deleted"))
+
+
+def on_doctype_update():
+	# the per-day cells' rebuild, the digests and the themes read answers by time
+	frappe.db.add_index("HSQ Survey Response", ["submitted_at", "institution"])

@@ -83,8 +83,10 @@ def rows(start, end, institutions, department, by_department) -> list[dict]:
 		row = table.setdefault(key, {"institution": key[0], "department": key[1]})
 		row["follow_up_calls"] = cint(r.n)
 		row["follow_up_average"] = round(flt(r.s) / cint(r.n), 2) if cint(r.n) else None
+	keys = [(inst, dept if by_department else None) for inst, dept in table]
+	quotas = indicators.quotas_by(start, end, keys)
 	for (inst, dept), row in table.items():
-		quota = indicators.quotas(start, end, [inst], dept if by_department else None)
+		quota = quotas[(inst, dept if by_department else None)]
 		for kind in KINDS:
 			row[f"{kind.lower()}_quota"] = quota[kind] if (kind != "Staff" or not dept) else None
 	ordered = sorted(
