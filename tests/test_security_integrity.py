@@ -473,6 +473,8 @@ READ_ONLY = {
 	"hsq_app.api.follow_up.template_dimensions",
 	"hsq_app.api.follow_up.download_import_template",
 	"hsq_app.rectification.api.tasks_for",
+	"hsq_app.survey.indicators.workspace_indicators",  # figures of this month, within the viewer's reach
+	"hsq_app.survey.poster.download",  # a PDF of a department's or institution's QR poster
 }
 READ_ONLY_PREFIXES = ("get_", "search", "list_", "coverage", "time_left", "preview")
 
