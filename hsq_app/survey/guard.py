@@ -39,7 +39,7 @@ class AlreadyAnswered(frappe.ValidationError):
 def trusted_proxies() -> list:
 	text = ""
 	try:
-		text = frappe.db.get_single_value("HSQ Survey Settings", "trusted_proxies") or ""
+		text = frappe.db.get_single_value("HSQ Survey Settings", "trusted_proxies", cache=False) or ""
 	except Exception:
 		text = ""
 	text = "\n".join([text, *(frappe.conf.get("hsq_trusted_proxies") or [])])
@@ -84,7 +84,7 @@ def client_ip(remote_addr: str | None = None, forwarded_for: str | None = None, 
 
 
 def hourly_limit() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "hourly_rate_limit")) or DEFAULT_HOURLY_LIMIT
+	return cint(frappe.db.get_single_value("HSQ Survey Settings", "hourly_rate_limit", cache=False)) or DEFAULT_HOURLY_LIMIT
 
 
 def check_rate(ip: str, limit: int | None = None) -> None:

@@ -71,7 +71,7 @@ def working_days(start: date, end: date) -> int:
 
 
 def _settings():
-	get = lambda f: frappe.db.get_single_value("HSQ Survey Settings", f)  # noqa: E731
+	get = lambda f: frappe.db.get_single_value("HSQ Survey Settings", f, cache=False)  # noqa: E731
 	return cint(get("outpatient_quota_per_working_day")), flt(get("inpatient_quota_percent")), flt(
 		get("staff_quota_percent")
 	)

@@ -33,7 +33,7 @@ class LinkExpired(frappe.ValidationError):
 
 
 def valid_hours() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "invitation_valid_hours")) or DEFAULT_VALID_HOURS
+	return cint(frappe.db.get_single_value("HSQ Survey Settings", "invitation_valid_hours", cache=False)) or DEFAULT_VALID_HOURS
 
 
 def invite(follow_up: str, now=None) -> tuple[str, str]:
@@ -61,7 +61,7 @@ def invite(follow_up: str, now=None) -> tuple[str, str]:
 		}
 	).insert(ignore_permissions=True)
 	if fu.patient_phone:
-		template = frappe.db.get_single_value("HSQ Survey Settings", "invitation_template") or "Survey Invitation"
+		template = frappe.db.get_single_value("HSQ Survey Settings", "invitation_template", cache=False) or "Survey Invitation"
 		log = send_sms(
 			template,
 			fu.patient_phone,
@@ -81,7 +81,7 @@ def invite(follow_up: str, now=None) -> tuple[str, str]:
 def invite_discharged(now=None) -> int:
 	"""Hourly: send the link to every patient discharged in the last two days whose first follow-up
 	is still open and has no link yet. Returns how many were sent."""
-	if not cint(frappe.db.get_single_value("HSQ Survey Settings", "sms_invitations")):
+	if not cint(frappe.db.get_single_value("HSQ Survey Settings", "sms_invitations", cache=False)):
 		return 0
 	now = get_datetime(now) if now else now_datetime()
 	FU, INV = frappe.qb.DocType(FOLLOW_UP), frappe.qb.DocType(INVITATION)

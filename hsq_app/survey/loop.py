@@ -28,7 +28,7 @@ LOW, WORDS, ASKED = "Low Score", "Complaint in Comment", "Call Back Requested"
 
 
 def complaint_words() -> list[str]:
-	text = frappe.db.get_single_value("HSQ Survey Settings", "complaint_words") or ""
+	text = frappe.db.get_single_value("HSQ Survey Settings", "complaint_words", cache=False) or ""
 	return [w.strip() for w in text.replace(",", "\n").replace("，", "\n").splitlines() if w.strip()]
 
 
@@ -83,7 +83,7 @@ def quality_officers(institution: str) -> list[str]:
 
 
 def callback_hours() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "callback_hours")) or DEFAULT_CALLBACK_HOURS
+	return cint(frappe.db.get_single_value("HSQ Survey Settings", "callback_hours", cache=False)) or DEFAULT_CALLBACK_HOURS
 
 
 def create_callback(response: str, now=None) -> str | None:
@@ -135,10 +135,10 @@ def create_callback(response: str, now=None) -> str | None:
 	return task.name
 
 
-def _check_officer(task) -> None:
+def _check_officer(task, finished_ok: bool = False) -> None:
 	require_role(R.QUALITY_OFFICER, R.BUREAU_ADMIN, "System Manager")
 	task.check_permission("write")
-	if task.status != "Open":
+	if task.status != "Open" and not finished_ok:
 		frappe.throw(_("This call back task is already finished"))
 
 
@@ -163,10 +163,11 @@ def complete_callback(task, result: str) -> dict:
 
 def raise_complaint(task) -> str:
 	"""转为投诉 in one step: a complaint (channel Satisfaction Survey) from the answer."""
-	_check_officer(task)
+	_check_officer(task, finished_ok=True)
 	locked = frappe.db.get_value(CALLBACK, task.name, "complaint", for_update=True)
 	if locked:
-		return locked
+		return locked  # a second click: the complaint the first one made
+	_check_officer(task)
 	answer = frappe.db.get_value(
 		RESPONSE,
 		task.response,

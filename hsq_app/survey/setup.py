@@ -98,7 +98,7 @@ def ensure_defaults() -> None:
 		INVITATION_BODY,
 		"住院患者出院后的满意度调查短信（单次有效链接）",
 	)
-	if not frappe.db.get_single_value("HSQ Survey Settings", "invitation_template"):
+	if not frappe.db.get_single_value("HSQ Survey Settings", "invitation_template", cache=False):
 		frappe.db.set_single_value("HSQ Survey Settings", "invitation_template", INVITATION_TEMPLATE)
 	_ensure_settings_defaults()
 	for word in MEDICAL_TERMS:

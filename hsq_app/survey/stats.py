@@ -23,7 +23,7 @@ RECENT_DAYS = 7
 
 
 def low_threshold() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "low_score_threshold")) or 2
+	return cint(frappe.db.get_single_value("HSQ Survey Settings", "low_score_threshold", cache=False)) or 2
 
 
 def _key_sql(prefix: str = "") -> str:

@@ -151,7 +151,7 @@ def refresh_month(month: date | str) -> int:
 
 
 def _settings() -> tuple[int, float, int]:
-	get = lambda f: frappe.db.get_single_value("HSQ Survey Settings", f)  # noqa: E731
+	get = lambda f: frappe.db.get_single_value("HSQ Survey Settings", f, cache=False)  # noqa: E731
 	return cint(get("theme_min_mentions")) or 5, flt(get("theme_rise_ratio")) or 2.0, cint(get("theme_baseline_months")) or 3
 
 
