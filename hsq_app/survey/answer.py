@@ -188,7 +188,7 @@ def page_context(code: str | None) -> frappe._dict:
 				kind=kind,
 				label=_(kind),
 				intro=doc.intro,
-				items=[
+				questions=[
 					frappe._dict(
 						item=row.item,
 						area=_(row.area),

@@ -193,7 +193,8 @@ def rising(month: date | str) -> list[frappe._dict]:
 
 
 def _source_name(theme: str, department: str) -> str:
-	return f"{_('Theme')}: {theme} / {department}"
+	"""The task's source: a stored value, the same in every language (the key of "one task")."""
+	return f"{theme} / {department}"
 
 
 def propose_tasks(month: date | str) -> list[str]:
