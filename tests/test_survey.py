@@ -423,3 +423,61 @@ def test_a_changed_questionnaire_never_rewrites_past_answers(world):
 	row = frappe.get_doc("HSQ Survey Response", name).answers[0]
 	assert row.question == "挂号、预约是否方便？"
 	assert frappe.db.get_value("HSQ Survey Response", name, "template_version") == version
+
+
+# -- QR posters ---------------------------------------------------------------------------------------------
+
+
+def test_qr_posters_for_a_department_and_an_institution(world):
+	from hsq_app.survey import poster
+
+	pages = poster.pages_for("HSQ Institution", world.a.institution)
+	assert len(pages) >= 3 and pages[0][1] is None  # the institution's own poster, then each department
+	assert (world.a.institution, "内科", world.code1) in pages
+	for size in ("A4", "Card"):
+		pdf = poster.posters_pdf(pages[:2], size)
+		assert pdf.startswith(b"%PDF")
+	as_user(world.b.officer)
+	with pytest.raises(frappe.PermissionError):
+		poster.download("HSQ Department", world.a.dept1)
+	with pytest.raises(frappe.PermissionError):
+		poster.download("User", "Administrator")
+
+
+# -- reports -------------------------------------------------------------------------------------------------
+
+
+def test_indicator_ranking_report_ranks_within_what_the_viewer_sees(world):
+	from hsq_app.survey.report.survey_indicators import survey_indicators
+
+	for _ in range(2):
+		submit(world.code1, 5)
+	submit(frappe.db.get_value("HSQ Department", world.b.dept1, "survey_code"), 2)
+	filters = {"from_date": today(), "to_date": today()}
+	as_user(world.bureau_admin)
+	_cols, data, *_ = survey_indicators.execute(filters)
+	ranks = {r["institution"]: r for r in data}
+	assert ranks[world.a.institution]["rank"] < ranks[world.b.institution]["rank"]
+	assert ranks[world.a.institution]["outpatient_answers"] >= 2
+	assert "outpatient_quota" in ranks[world.a.institution]
+	as_user(world.b.leader)
+	_cols, data, *_ = survey_indicators.execute({**filters, "by_department": 1})
+	assert {r["institution"] for r in data} == {world.b.institution}
+	_cols, data, *_ = survey_indicators.execute({**filters, "institution": world.a.institution})
+	assert data == []
+
+
+def test_themes_report_lists_ranked_themes_with_examples(world):
+	from hsq_app.survey.report.survey_themes import survey_themes
+
+	for i in range(3):
+		submit(world.code1, 3, comment=f"排队时间长，等了{i + 2}小时")
+	themes.refresh_month(today())
+	as_user(world.a.leader)
+	_cols, data = survey_themes.execute({"month": today()})
+	top = {r["theme"]: r for r in data}
+	assert top["排队时间长"]["mentions"] >= 3 and top["排队时间长"]["from_surveys"] >= 3
+	assert "排队时间长" in top["排队时间长"]["examples"]
+	as_user(world.b.leader)
+	_cols, data = survey_themes.execute({"month": today()})
+	assert "排队时间长" not in {r["theme"] for r in data}
