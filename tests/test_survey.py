@@ -11,6 +11,7 @@ from frappe.utils import add_days, get_first_day, getdate, now_datetime, today
 from hsq_app.api.follow_up import import_discharges
 from hsq_app.messaging.gateway import FakeGateway
 from hsq_app.survey import answer, codes, guard, indicators, invitations, loop, stats, themes
+from hsq_app.survey import settings as survey_settings
 from hsq_app.survey.answer import InvalidSurveyInput
 from hsq_app.utils.work_calendar import add_working_hours
 
@@ -24,11 +25,13 @@ def as_user(user):
 def clean_marks():
 	"""Rate counters and device marks live in Redis (not rolled back): each test starts afresh."""
 	frappe.cache.delete_keys("hsq:survey:")
+	survey_settings.reset()
 	frappe.flags.hsq_fake_sms = True
 	FakeGateway.reset()
 	yield
 	frappe.cache.delete_keys("hsq:survey:")
 	frappe.flags.hsq_fake_sms = False
+	survey_settings.reset()
 	frappe.set_user("Administrator")
 
 
@@ -88,17 +91,26 @@ def test_patient_scans_a_department_code_and_the_answer_counts_in_its_indicator(
 	name = submit(
 		world.code1,
 		5,
-		answers=[{"item": "A1", "score": 4}, {"item": "A9", "value": "没有"}, {"item": "A10", "value": ["候诊时间", "收费"]}],
+		answers=[
+			{"item": "A1", "score": 4},
+			{"item": "A9", "value": "没有"},
+			{"item": "A10", "value": ["候诊时间", "收费"]},
+		],
 		comment="医生很耐心",
 	)
 	as_user("Administrator")
 	doc = frappe.get_doc("HSQ Survey Response", name)
 	assert (doc.kind, doc.source, doc.institution, doc.department) == (
-		"Outpatient", "QR", world.a.institution, world.a.dept1,
+		"Outpatient",
+		"QR",
+		world.a.institution,
+		world.a.dept1,
 	)
 	assert doc.owner == "Guest"
 	assert [(a.item, a.score, a.value) for a in doc.answers] == [
-		("A1", 4, None), ("A9", 0, "没有"), ("A10", 0, "候诊时间\n收费"),
+		("A1", 4, None),
+		("A9", 0, "没有"),
+		("A10", 0, "候诊时间\n收费"),
 	]
 	assert not doc.needs_attention and not doc.callback_task
 	after = indicators.indicators_for(today(), today(), [world.a.institution], world.a.dept1)
@@ -158,6 +170,8 @@ def test_one_answer_per_device_department_and_day(world):
 		submit(world.code1, 4, device="phone-1")
 	code2 = frappe.db.get_value("HSQ Department", world.a.dept2, "survey_code")
 	submit(code2, 4, device="phone-1")  # another department
+	with pytest.raises(guard.AlreadyAnswered):  # the same department's other questionnaire
+		submit(world.code1, 4, device="phone-1", kind="Inpatient")
 
 
 def test_rate_limit_counts_the_real_client_address():
@@ -192,13 +206,23 @@ def test_a_score_of_1_opens_a_call_back_task_with_its_clock(world):
 	assert response.outcome == "Call Back Open" and response.callback_task
 	task = frappe.get_doc("HSQ Survey Callback", response.callback_task)
 	assert (task.institution, task.department, task.status, task.sla_status) == (
-		world.a.institution, world.a.dept1, "Open", "On Track",
+		world.a.institution,
+		world.a.dept1,
+		"Open",
+		"On Track",
 	)
 	assert task.assigned_to == world.a.officer
 	expected = add_working_hours(response.submitted_at, loop.callback_hours())
 	assert abs((task.due_by - expected).total_seconds()) < 120
-	assert frappe.db.exists("ToDo", {"reference_type": "HSQ Survey Callback", "reference_name": task.name,
-		"allocated_to": world.a.officer, "status": "Open"})
+	assert frappe.db.exists(
+		"ToDo",
+		{
+			"reference_type": "HSQ Survey Callback",
+			"reference_name": task.name,
+			"allocated_to": world.a.officer,
+			"status": "Open",
+		},
+	)
 	# once only, even if the sweep runs
 	loop.sweep()
 	assert frappe.db.count("HSQ Survey Callback", {"response": name}) == 1
@@ -218,12 +242,23 @@ def test_the_call_back_ends_with_a_result_or_a_complaint_in_one_step(world):
 	doc = frappe.get_doc("HSQ Survey Callback", task)
 	complaint = doc.raise_complaint()
 	assert doc.raise_complaint() == complaint  # twice: still one complaint
-	c = frappe.db.get_value("HSQ Complaint", complaint, ["channel", "department", "description", "complainant_phone"], as_dict=True)
+	c = frappe.db.get_value(
+		"HSQ Complaint",
+		complaint,
+		["channel", "department", "description", "complainant_phone"],
+		as_dict=True,
+	)
 	assert (c.channel, c.department, c.description, c.complainant_phone) == (
-		"Satisfaction Survey", world.a.dept1, "收费不清楚", "13812345678",
+		"Satisfaction Survey",
+		world.a.dept1,
+		"收费不清楚",
+		"13812345678",
 	)
 	as_user("Administrator")
-	assert frappe.db.get_value("HSQ Survey Response", low, ["outcome", "complaint"]) == ("Complaint Raised", complaint)
+	assert frappe.db.get_value("HSQ Survey Response", low, ["outcome", "complaint"]) == (
+		"Complaint Raised",
+		complaint,
+	)
 
 	other = frappe.db.get_value("HSQ Survey Response", submit(world.code1, 1), "callback_task")
 	as_user(world.a.officer)
@@ -276,10 +311,14 @@ def test_an_sms_link_completes_the_follow_up_and_cannot_be_used_twice(discharged
 	assert (response.kind, response.source, response.follow_up) == ("Inpatient", "SMS", fu.name)
 	assert frappe.db.get_value("HSQ Survey Invitation", inv.name, "status") == "Answered"
 	# the follow-up's per-day figures count it
-	assert frappe.db.get_value(
-		"HSQ Follow Up Day Stat", {"institution": w.a.institution, "department": w.a.dept1, "due_date": fu.due_date},
-		"completed",
-	) >= 1
+	assert (
+		frappe.db.get_value(
+			"HSQ Follow Up Day Stat",
+			{"institution": w.a.institution, "department": w.a.dept1, "due_date": fu.due_date},
+			"completed",
+		)
+		>= 1
+	)
 
 	with pytest.raises(invitations.LinkUsed):
 		submit(token, 5)
@@ -300,7 +339,12 @@ def test_an_expired_link_is_refused(discharged):
 def test_staff_answers_stay_anonymous(world):
 	as_user("Guest")
 	name = submit(
-		world.staff_code, 1, device="staff-phone-42", comment="加班太多", wants_callback=1, phone="13800000000",
+		world.staff_code,
+		1,
+		device="staff-phone-42",
+		comment="加班太多",
+		wants_callback=1,
+		phone="13800000000",
 		answers=[{"item": "C1", "score": 2}],
 	)
 	as_user("Administrator")
@@ -321,8 +365,13 @@ def test_staff_answers_stay_anonymous(world):
 def test_answers_are_isolated_by_institution_and_department(world):
 	name = submit(world.code1, 1)
 	for user, visible in (
-		(world.a.officer, True), (world.a.leader, True), (world.a.head1, True), (world.a.head2, False),
-		(world.b.officer, False), (world.b.leader, False), (world.inspector, True),
+		(world.a.officer, True),
+		(world.a.leader, True),
+		(world.a.head1, True),
+		(world.a.head2, False),
+		(world.b.officer, False),
+		(world.b.leader, False),
+		(world.inspector, True),
 	):
 		as_user(user)
 		assert bool(frappe.get_list("HSQ Survey Response", filters={"name": name})) is visible, user
@@ -379,11 +428,18 @@ def test_a_rising_theme_proposes_exactly_one_task(world):
 	assert (world.a.dept2, "停车难") in rising
 	assert (world.a.dept1, "停车难") not in rising
 	first = themes.propose_tasks(month)
-	mine = [t for t in first if frappe.db.get_value("HSQ Rectification Task", t, "responsible_department") == world.a.dept2]
+	mine = [
+		t
+		for t in first
+		if frappe.db.get_value("HSQ Rectification Task", t, "responsible_department") == world.a.dept2
+	]
 	tasks = frappe.get_all(
 		"HSQ Rectification Task",
-		filters={"source_type": "Concentrated Problem", "responsible_department": world.a.dept2,
-			"source_name": ("like", "%停车难%")},
+		filters={
+			"source_type": "Concentrated Problem",
+			"responsible_department": world.a.dept2,
+			"source_name": ("like", "%停车难%"),
+		},
 		fields=["name", "institution", "problem"],
 	)
 	assert len(tasks) == 1 and tasks[0].name in mine
@@ -391,10 +447,17 @@ def test_a_rising_theme_proposes_exactly_one_task(world):
 	# the next day's run proposes nothing more while the task is open
 	themes.refresh_month(month)
 	themes.propose_tasks(month)
-	assert frappe.db.count(
-		"HSQ Rectification Task",
-		{"source_type": "Concentrated Problem", "responsible_department": world.a.dept2, "source_name": ("like", "%停车难%")},
-	) == 1
+	assert (
+		frappe.db.count(
+			"HSQ Rectification Task",
+			{
+				"source_type": "Concentrated Problem",
+				"responsible_department": world.a.dept2,
+				"source_name": ("like", "%停车难%"),
+			},
+		)
+		== 1
+	)
 
 
 def test_a_theme_at_its_usual_level_proposes_nothing(world):
@@ -405,8 +468,16 @@ def test_a_theme_at_its_usual_level_proposes_nothing(world):
 	themes.refresh_month(month)
 	# the same level in each of the three months before
 	for back in (1, 2, 3):
-		frappe.get_doc({"doctype": "HSQ Theme Month Stat", "month": frappe.utils.add_months(month, -back),
-			"institution": world.a.institution, "department": world.a.dept2, "theme": "饭菜", "mentions": 6}).insert()
+		frappe.get_doc(
+			{
+				"doctype": "HSQ Theme Month Stat",
+				"month": frappe.utils.add_months(month, -back),
+				"institution": world.a.institution,
+				"department": world.a.dept2,
+				"theme": "饭菜",
+				"mentions": 6,
+			}
+		).insert()
 	assert "饭菜" not in [r.theme for r in themes.rising(month)]
 
 
@@ -415,7 +486,9 @@ def test_a_theme_at_its_usual_level_proposes_nothing(world):
 
 def test_a_changed_questionnaire_never_rewrites_past_answers(world):
 	name = submit(world.code1, 4, answers=[{"item": "A1", "score": 3}])
-	template = frappe.get_doc("HSQ Survey Template", frappe.db.get_value("HSQ Survey Response", name, "template"))
+	template = frappe.get_doc(
+		"HSQ Survey Template", frappe.db.get_value("HSQ Survey Response", name, "template")
+	)
 	version = template.version
 	template.items[0].question = "预约挂号是否方便快捷？"
 	template.save()
@@ -481,3 +554,19 @@ def test_themes_report_lists_ranked_themes_with_examples(world):
 	as_user(world.b.leader)
 	_cols, data = survey_themes.execute({"month": today()})
 	assert "排队时间长" not in {r["theme"] for r in data}
+
+
+# -- digests -------------------------------------------------------------------------------------------------
+
+
+def test_daily_digest_tells_the_department_head_and_leader_with_links(world):
+	from hsq_app.survey import digest
+
+	frappe.db.set_value("HSQ Institution", world.a.institution, "deputy_head", world.a.leader)
+	name = submit(world.code1, 1, comment="等了很久")
+	before = frappe.db.count("Email Queue")
+	assert digest.send_daily(today()) == 2  # the department head and the responsible leader
+	mails = frappe.get_all("Email Queue", fields=["name", "message"], order_by="creation desc", limit=2)
+	assert frappe.db.count("Email Queue") == before + 2
+	assert all(f"/app/hsq-survey-response/{name}" in m.message for m in mails)
+	assert digest.send_weekly(add_days(today(), 1)) >= 1

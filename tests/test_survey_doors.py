@@ -58,12 +58,23 @@ def test_an_unknown_code_shows_a_plain_message(door):
 
 
 def test_a_guest_answers_over_http(door):
-	r = request("POST", SUBMIT, json_body={"code": door.code, "overall_score": 5, "device": uid("d"),
-		"answers": [{"item": "A1", "score": 5}]})
+	r = request(
+		"POST",
+		SUBMIT,
+		json_body={
+			"code": door.code,
+			"overall_score": 5,
+			"device": uid("d"),
+			"answers": [{"item": "A1", "score": 5}],
+		},
+	)
 	assert r.status_code == 200, r.body
 	name = r.body["message"]["name"]
 	frappe.db.rollback()
-	assert frappe.db.get_value("HSQ Survey Response", name, ["owner", "department"]) == ("Guest", door.a.dept1)
+	assert frappe.db.get_value("HSQ Survey Response", name, ["owner", "department"]) == (
+		"Guest",
+		door.a.dept1,
+	)
 
 
 @pytest.mark.parametrize(
@@ -97,8 +108,12 @@ def test_rate_limit_is_on_the_real_address_not_a_forged_header(door):
 		codes = []
 		for i in range(5):
 			# a client forging X-Forwarded-For does not get a fresh allowance (no trusted proxy here)
-			r = request("POST", SUBMIT, ip=f"198.51.100.{i}",
-				json_body={"code": door.code, "overall_score": 4, "device": uid("d")})
+			r = request(
+				"POST",
+				SUBMIT,
+				ip=f"198.51.100.{i}",
+				json_body={"code": door.code, "overall_score": 4, "device": uid("d")},
+			)
 			codes.append(r.status_code)
 		assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
 	finally:
@@ -119,8 +134,13 @@ def fake_sms():
 
 
 def test_send_sms_renders_logs_and_delivers(fake_sms):
-	name = sms.send_sms("Survey Invitation", "+86 139-1111-2222", {"institution": "测试医院", "link": "http://x/s/1",
-		"valid_days": 7}, "User", "Administrator")
+	name = sms.send_sms(
+		"Survey Invitation",
+		"+86 139-1111-2222",
+		{"institution": "测试医院", "link": "http://x/s/1", "valid_days": 7},
+		"User",
+		"Administrator",
+	)
 	log = frappe.get_doc("HSQ SMS Log", name)
 	assert (log.status, log.receiver, log.attempts) == ("Sent", "13911112222", 1)
 	assert fake_sms.outbox == [("13911112222", log.message)]
@@ -137,7 +157,9 @@ def test_an_opted_out_number_gets_nothing(fake_sms):
 def test_a_failed_send_is_retried_with_pauses_then_given_up(fake_sms):
 	fake_sms.fail_next = 1
 	name = sms.send_sms("Survey Invitation", "13911114444", {"link": "x"})
-	log = frappe.db.get_value("HSQ SMS Log", name, ["status", "attempts", "next_attempt_at", "last_error"], as_dict=True)
+	log = frappe.db.get_value(
+		"HSQ SMS Log", name, ["status", "attempts", "next_attempt_at", "last_error"], as_dict=True
+	)
 	assert (log.status, log.attempts) == ("Retrying", 1) and log.next_attempt_at > now_datetime()
 	assert sms.retry_due() == 0  # not before its pause is over
 	assert sms.retry_due(add_to_date(now_datetime(), minutes=10)) == 1

@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import cint, now_datetime, today
 
 from hsq_app.survey import codes, guard, invitations
+from hsq_app.survey import settings as survey_settings
 from hsq_app.survey.doctype.hsq_survey_template.hsq_survey_template import active_template
 
 MAX_COMMENT = 1000
@@ -74,8 +75,10 @@ def parse_answers(answers, items: dict) -> list[dict]:
 			if item.item_type in ("Single Choice", "Multiple Choice"):
 				choices = [c.strip() for c in (item.options or "").splitlines() if c.strip()]
 				picked = [v.strip() for v in value.split("\n") if v.strip()]
-				if not picked or any(v not in choices for v in picked) or (
-					item.item_type == "Single Choice" and len(picked) > 1
+				if (
+					not picked
+					or any(v not in choices for v in picked)
+					or (item.item_type == "Single Choice" and len(picked) > 1)
 				):
 					_bad(_("Question {0}: please choose from the list").format(code))
 				value = "\n".join(picked)
@@ -95,6 +98,7 @@ def submit(
 	phone=None,
 ) -> str:
 	"""Store one answer from the survey page; returns its name."""
+	survey_settings.reset()
 	ip = guard.client_ip()
 	guard.check_rate(ip)
 	target = codes.resolve(str(code or ""))
@@ -123,7 +127,10 @@ def submit(
 	if target.source == "SMS":
 		invitation = invitations.claim(target.invitation)  # locked: one answer per link
 	else:
-		device_mark = guard.device_key(device, ip, f"{target.department or target.institution}|{kind}", today())
+		# one answer per device, department (or the institution's own poster / staff link) and day
+		device_mark = guard.device_key(
+			device, ip, f"{target.department or target.institution}|{target.source}", today()
+		)
 		guard.claim_device(device_mark)
 	try:
 		doc = frappe.get_doc(
@@ -175,7 +182,9 @@ def page_context(code: str | None) -> frappe._dict:
 	ctx.source = target.source
 	ctx.institution = target.institution
 	ctx.department = (
-		frappe.db.get_value("HSQ Department", target.department, "department_name") if target.department else None
+		frappe.db.get_value("HSQ Department", target.department, "department_name")
+		if target.department
+		else None
 	)
 	ctx.surveys = []
 	for kind in target.kinds:

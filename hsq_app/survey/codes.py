@@ -29,9 +29,11 @@ MAX_CODE = 64
 def new_code() -> str:
 	while True:
 		code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-		if not frappe.db.exists("HSQ Department", {"survey_code": code}) and not frappe.db.exists(
-			"HSQ Institution", {"survey_code": code}
-		) and not frappe.db.exists("HSQ Institution", {"staff_survey_code": code}):
+		if (
+			not frappe.db.exists("HSQ Department", {"survey_code": code})
+			and not frappe.db.exists("HSQ Institution", {"survey_code": code})
+			and not frappe.db.exists("HSQ Institution", {"staff_survey_code": code})
+		):
 			return code
 
 
@@ -92,7 +94,10 @@ def resolve(code: str | None) -> frappe._dict | None:
 		return _invitation(code)
 	code = code.upper()
 	dept = frappe.db.get_value(
-		"HSQ Department", {"survey_code": code}, ["name", "institution", "department_name", "disabled"], as_dict=True
+		"HSQ Department",
+		{"survey_code": code},
+		["name", "institution", "department_name", "disabled"],
+		as_dict=True,
 	)
 	if dept:
 		if dept.disabled:

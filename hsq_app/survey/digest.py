@@ -66,7 +66,9 @@ def send_daily(day=None) -> int:
 def _summary(start, end) -> int:
 	sent = 0
 	for inst in frappe.get_all(
-		"HSQ Institution", filters={"institution_type": ("!=", "Bureau"), "disabled": 0}, fields=["name", "deputy_head"]
+		"HSQ Institution",
+		filters={"institution_type": ("!=", "Bureau"), "disabled": 0},
+		fields=["name", "deputy_head"],
 	):
 		if not inst.deputy_head:
 			continue

@@ -21,6 +21,8 @@ from bs4 import BeautifulSoup
 from frappe import _
 from frappe.utils import cint
 
+from hsq_app.survey import settings as survey_settings
+
 DEFAULT_HOURLY_LIMIT = 30
 DAY_SECONDS = 24 * 60 * 60
 
@@ -39,7 +41,7 @@ class AlreadyAnswered(frappe.ValidationError):
 def trusted_proxies() -> list:
 	text = ""
 	try:
-		text = frappe.db.get_single_value("HSQ Survey Settings", "trusted_proxies", cache=False) or ""
+		text = survey_settings.get("trusted_proxies") or ""
 	except Exception:
 		text = ""
 	text = "\n".join([text, *(frappe.conf.get("hsq_trusted_proxies") or [])])
@@ -84,7 +86,7 @@ def client_ip(remote_addr: str | None = None, forwarded_for: str | None = None, 
 
 
 def hourly_limit() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "hourly_rate_limit", cache=False)) or DEFAULT_HOURLY_LIMIT
+	return cint(survey_settings.get("hourly_rate_limit")) or DEFAULT_HOURLY_LIMIT
 
 
 def check_rate(ip: str, limit: int | None = None) -> None:

@@ -18,6 +18,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, cint, flt, get_first_day, get_last_day, getdate, today
 
 from hsq_app.permissions import department_only, visible_institutions
+from hsq_app.survey import settings as survey_settings
 from hsq_app.utils.work_calendar import is_working_day
 
 KINDS = ("Outpatient", "Inpatient", "Staff")
@@ -32,13 +33,20 @@ def _scope_filter(q, T, institutions, department):
 	return q
 
 
-def survey_figures(start: date, end: date, institutions=None, department=None, group_by=("kind",)) -> list[dict]:
+def survey_figures(
+	start: date, end: date, institutions=None, department=None, group_by=("kind",)
+) -> list[dict]:
 	T = frappe.qb.DocType(DAY_STAT)
 	cols = [T[g] for g in group_by]
 	q = (
 		frappe.qb.from_(T)
-		.select(*cols, Sum(T.responses).as_("responses"), Sum(T.score_sum).as_("score_sum"),
-			Sum(T.satisfied).as_("satisfied"), Sum(T.low).as_("low"))
+		.select(
+			*cols,
+			Sum(T.responses).as_("responses"),
+			Sum(T.score_sum).as_("score_sum"),
+			Sum(T.satisfied).as_("satisfied"),
+			Sum(T.low).as_("low"),
+		)
 		.where(T.day >= start)
 		.where(T.day <= end)
 	)
@@ -71,9 +79,11 @@ def working_days(start: date, end: date) -> int:
 
 
 def _settings():
-	get = lambda f: frappe.db.get_single_value("HSQ Survey Settings", f, cache=False)  # noqa: E731
-	return cint(get("outpatient_quota_per_working_day")), flt(get("inpatient_quota_percent")), flt(
-		get("staff_quota_percent")
+	get = lambda f: survey_settings.get(f)  # noqa: E731
+	return (
+		cint(get("outpatient_quota_per_working_day")),
+		flt(get("inpatient_quota_percent")),
+		flt(get("staff_quota_percent")),
 	)
 
 
@@ -93,7 +103,12 @@ def quotas(start: date, end: date, institutions=None, department=None) -> dict[s
 		return dict.fromkeys(KINDS, 0)
 	units = 1 if department else len(hospitals)
 	D = frappe.qb.DocType("HSQ Discharge Record")
-	q = frappe.qb.from_(D).select(Count(D.name)).where(D.discharge_date >= start).where(D.discharge_date <= end)
+	q = (
+		frappe.qb.from_(D)
+		.select(Count(D.name))
+		.where(D.discharge_date >= start)
+		.where(D.discharge_date <= end)
+	)
 	q = q.where(D.institution.isin(hospitals))
 	if department:
 		q = q.where(D.department == department)
@@ -138,6 +153,7 @@ def indicators_for(start, end, institutions=None, department=None) -> dict:
 @frappe.whitelist()
 def workspace_indicators() -> dict:
 	"""This month's three indicators over what the user may see (the workspace block)."""
+	survey_settings.reset()
 	if frappe.session.user == "Guest":
 		frappe.throw(_("Please log in"), frappe.PermissionError)
 	if not frappe.has_permission(DAY_STAT, "read"):

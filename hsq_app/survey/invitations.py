@@ -16,6 +16,7 @@ from frappe.utils import add_days, cint, get_datetime, get_url, getdate, now_dat
 
 from hsq_app.messaging.sms import send_sms
 from hsq_app.survey import codes
+from hsq_app.survey import settings as survey_settings
 
 INVITATION = "HSQ Survey Invitation"
 FOLLOW_UP = "HSQ Follow Up"
@@ -33,7 +34,7 @@ class LinkExpired(frappe.ValidationError):
 
 
 def valid_hours() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "invitation_valid_hours", cache=False)) or DEFAULT_VALID_HOURS
+	return cint(survey_settings.get("invitation_valid_hours")) or DEFAULT_VALID_HOURS
 
 
 def invite(follow_up: str, now=None) -> tuple[str, str]:
@@ -61,7 +62,7 @@ def invite(follow_up: str, now=None) -> tuple[str, str]:
 		}
 	).insert(ignore_permissions=True)
 	if fu.patient_phone:
-		template = frappe.db.get_single_value("HSQ Survey Settings", "invitation_template", cache=False) or "Survey Invitation"
+		template = survey_settings.get("invitation_template") or "Survey Invitation"
 		log = send_sms(
 			template,
 			fu.patient_phone,
@@ -81,7 +82,8 @@ def invite(follow_up: str, now=None) -> tuple[str, str]:
 def invite_discharged(now=None) -> int:
 	"""Hourly: send the link to every patient discharged in the last two days whose first follow-up
 	is still open and has no link yet. Returns how many were sent."""
-	if not cint(frappe.db.get_single_value("HSQ Survey Settings", "sms_invitations", cache=False)):
+	survey_settings.reset()
+	if not cint(survey_settings.get("sms_invitations")):
 		return 0
 	now = get_datetime(now) if now else now_datetime()
 	FU, INV = frappe.qb.DocType(FOLLOW_UP), frappe.qb.DocType(INVITATION)
@@ -157,9 +159,5 @@ def expire_old(now=None) -> int:
 	T = frappe.qb.DocType(INVITATION)
 	now = get_datetime(now) if now else now_datetime()
 	return (
-		frappe.qb.update(T)
-		.set(T.status, "Expired")
-		.where(T.status == "Sent")
-		.where(T.expires_at < now)
-		.run()
+		frappe.qb.update(T).set(T.status, "Expired").where(T.status == "Sent").where(T.expires_at < now).run()
 	)

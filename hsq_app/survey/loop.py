@@ -18,6 +18,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 
 from hsq_app import roles as R
 from hsq_app.permissions import require_role
+from hsq_app.survey import settings as survey_settings
 from hsq_app.survey import stats
 from hsq_app.utils.work_calendar import add_working_hours
 
@@ -28,7 +29,7 @@ LOW, WORDS, ASKED = "Low Score", "Complaint in Comment", "Call Back Requested"
 
 
 def complaint_words() -> list[str]:
-	text = frappe.db.get_single_value("HSQ Survey Settings", "complaint_words", cache=False) or ""
+	text = survey_settings.get("complaint_words") or ""
 	return [w.strip() for w in text.replace(",", "\n").replace("，", "\n").splitlines() if w.strip()]
 
 
@@ -83,7 +84,7 @@ def quality_officers(institution: str) -> list[str]:
 
 
 def callback_hours() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "callback_hours", cache=False)) or DEFAULT_CALLBACK_HOURS
+	return cint(survey_settings.get("callback_hours")) or DEFAULT_CALLBACK_HOURS
 
 
 def create_callback(response: str, now=None) -> str | None:
@@ -91,8 +92,17 @@ def create_callback(response: str, now=None) -> str | None:
 	row = frappe.db.get_value(
 		RESPONSE,
 		response,
-		["name", "institution", "department", "needs_attention", "attention_reason", "callback_task",
-			"overall_score", "comment", "kind"],
+		[
+			"name",
+			"institution",
+			"department",
+			"needs_attention",
+			"attention_reason",
+			"callback_task",
+			"overall_score",
+			"comment",
+			"kind",
+		],
 		as_dict=True,
 		for_update=True,
 	)
@@ -124,9 +134,9 @@ def create_callback(response: str, now=None) -> str | None:
 				"assign_to": officers,
 				"doctype": CALLBACK,
 				"name": task.name,
-				"description": _("Call back a patient who answered the satisfaction survey with {0} points").format(
-					row.overall_score
-				),
+				"description": _(
+					"Call back a patient who answered the satisfaction survey with {0} points"
+				).format(row.overall_score),
 				"date": str(task.due_by.date() if hasattr(task.due_by, "date") else task.due_by)[:10],
 				"notify": 0,
 			},
@@ -202,7 +212,10 @@ def raise_complaint(task) -> str:
 		}
 	)
 	frappe.db.set_value(
-		RESPONSE, answer.name, {"complaint": complaint.name, "outcome": "Complaint Raised"}, update_modified=False
+		RESPONSE,
+		answer.name,
+		{"complaint": complaint.name, "outcome": "Complaint Raised"},
+		update_modified=False,
 	)
 	_close_todos(task.name)
 	return complaint.name
@@ -217,6 +230,7 @@ def _close_todos(name: str) -> None:
 
 def sweep(now=None) -> dict:
 	"""Every five minutes: tasks for answers the queue missed; Breached on clocks that ran out."""
+	survey_settings.reset()
 	now = get_datetime(now) if now else now_datetime()
 	missed = frappe.get_all(
 		RESPONSE,

@@ -60,14 +60,22 @@ def posters_pdf(pages: list[tuple[str, str | None, str]], size: str = "A4") -> b
 		frappe.throw(_("Poster size is A4 or Card"))
 	body = "".join(_page(inst, dept, code, size) for inst, dept, code in pages)
 	html = f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{STYLE}</style></head><body>{body}</body></html>'
-	options = {"margin-top": "0", "margin-bottom": "0", "margin-left": "0", "margin-right": "0", **SIZES[size]}
+	options = {
+		"margin-top": "0",
+		"margin-bottom": "0",
+		"margin-left": "0",
+		"margin-right": "0",
+		**SIZES[size],
+	}
 	return get_pdf(html, options)
 
 
 def pages_for(doctype: str, name: str) -> list[tuple[str, str | None, str]]:
 	"""A department's poster, or an institution's own poster followed by one per active department."""
 	if doctype == "HSQ Department":
-		dept = frappe.db.get_value("HSQ Department", name, ["institution", "department_name", "survey_code"], as_dict=True)
+		dept = frappe.db.get_value(
+			"HSQ Department", name, ["institution", "department_name", "survey_code"], as_dict=True
+		)
 		return [(dept.institution, dept.department_name, dept.survey_code)]
 	if doctype == "HSQ Institution":
 		code = frappe.db.get_value("HSQ Institution", name, "survey_code")

@@ -27,8 +27,13 @@ OUTPATIENT = [
 	("A7", "Environment and Facilities", "就诊环境是否整洁、标识是否清楚？", _SCALE),
 	("A8", "Privacy", "就诊时您的隐私是否得到保护？", _SCALE),
 	("A9", "Medical Ethics", "是否遇到索要红包、推销药品等情况？", "Single Choice", "没有\n有"),
-	("A10", "Overall", "您最希望我们改进的方面（可多选）", "Multiple Choice",
-		"挂号预约\n候诊时间\n医生沟通\n护理服务\n检查检验\n收费\n环境设施\n隐私保护"),
+	(
+		"A10",
+		"Overall",
+		"您最希望我们改进的方面（可多选）",
+		"Multiple Choice",
+		"挂号预约\n候诊时间\n医生沟通\n护理服务\n检查检验\n收费\n环境设施\n隐私保护",
+	),
 ]
 INPATIENT = [
 	("B1", "Registration and Appointment", "入院办理是否顺利？", _SCALE),
@@ -53,8 +58,16 @@ STAFF = [
 	("C8", "Overall", "您是否愿意向亲友推荐来本院工作？", "Single Choice", "愿意\n不确定\n不愿意"),
 ]
 DEFAULT_TEMPLATES = {
-	"门诊患者满意度调查": ("Outpatient", "感谢您抽出1分钟评价本次就诊。问卷匿名，除总体评价外均可跳过。", OUTPATIENT),
-	"住院患者满意度调查": ("Inpatient", "感谢您评价本次住院体验。问卷匿名，除总体评价外均可跳过。", INPATIENT),
+	"门诊患者满意度调查": (
+		"Outpatient",
+		"感谢您抽出1分钟评价本次就诊。问卷匿名，除总体评价外均可跳过。",
+		OUTPATIENT,
+	),
+	"住院患者满意度调查": (
+		"Inpatient",
+		"感谢您评价本次住院体验。问卷匿名，除总体评价外均可跳过。",
+		INPATIENT,
+	),
 	"医务人员满意度调查": ("Staff", "本问卷完全匿名：不记录您的姓名、科室、设备或网络地址。", STAFF),
 }
 
@@ -78,7 +91,13 @@ def ensure_defaults() -> None:
 		if frappe.db.exists("HSQ Survey Template", name):
 			continue
 		doc = frappe.get_doc(
-			{"doctype": "HSQ Survey Template", "template_name": name, "kind": kind, "is_active": 1, "intro": intro}
+			{
+				"doctype": "HSQ Survey Template",
+				"template_name": name,
+				"kind": kind,
+				"is_active": 1,
+				"intro": intro,
+			}
 		)
 		for row in items:
 			code, area, question, item_type, *options = row
@@ -117,9 +136,11 @@ def _ensure_settings_defaults() -> None:
 	for df in meta.fields:
 		if df.default is None or df.fieldtype in ("Section Break", "Column Break"):
 			continue
-		if frappe.db.get_single_value("HSQ Survey Settings", df.fieldname) in (None, "", 0) and not frappe.db.get_value(
-			"Singles", {"doctype": "HSQ Survey Settings", "field": df.fieldname}
-		):
+		if frappe.db.get_single_value("HSQ Survey Settings", df.fieldname) in (
+			None,
+			"",
+			0,
+		) and not frappe.db.get_value("Singles", {"doctype": "HSQ Survey Settings", "field": df.fieldname}):
 			frappe.db.set_single_value("HSQ Survey Settings", df.fieldname, df.default)
 
 

@@ -16,6 +16,8 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, cint, getdate, now_datetime, today
 
+from hsq_app.survey import settings as survey_settings
+
 RESPONSE = "HSQ Survey Response"
 DAY_STAT = "HSQ Survey Day Stat"
 SATISFIED_FROM = 4
@@ -23,7 +25,7 @@ RECENT_DAYS = 7
 
 
 def low_threshold() -> int:
-	return cint(frappe.db.get_single_value("HSQ Survey Settings", "low_score_threshold", cache=False)) or 2
+	return cint(survey_settings.get("low_score_threshold")) or 2
 
 
 def _key_sql(prefix: str = "") -> str:
@@ -62,7 +64,9 @@ def response_added(doc) -> None:
 def rebuild(start: date | str | None = None, end: date | str | None = None) -> int:
 	"""Recompute the cells from start to end (default: every answer). Returns the cells written."""
 	if not start or not end:
-		bounds = frappe.db.sql(f"SELECT MIN(DATE(submitted_at)), MAX(DATE(submitted_at)) FROM `tab{RESPONSE}`")[0]
+		bounds = frappe.db.sql(
+			f"SELECT MIN(DATE(submitted_at)), MAX(DATE(submitted_at)) FROM `tab{RESPONSE}`"
+		)[0]
 		start, end = start or bounds[0], end or bounds[1]
 	if not start or not end:
 		frappe.db.sql(f"DELETE FROM `tab{DAY_STAT}`")
@@ -93,7 +97,9 @@ def rebuild(start: date | str | None = None, end: date | str | None = None) -> i
 		values,
 	)
 	return cint(
-		frappe.db.sql(f"SELECT COUNT(*) FROM `tab{DAY_STAT}` WHERE day BETWEEN %(start)s AND %(end)s", values)[0][0]
+		frappe.db.sql(
+			f"SELECT COUNT(*) FROM `tab{DAY_STAT}` WHERE day BETWEEN %(start)s AND %(end)s", values
+		)[0][0]
 	)
 
 

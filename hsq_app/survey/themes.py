@@ -18,6 +18,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, cint, flt, get_first_day, getdate, now_datetime, today
 
+from hsq_app.survey import settings as survey_settings
+
 MONTH_STAT = "HSQ Theme Month Stat"
 TASK = "HSQ Rectification Task"
 TASK_SOURCE = "Concentrated Problem"
@@ -32,7 +34,9 @@ _segmenter: dict = {}
 def _word_list() -> tuple[dict, set, str]:
 	rows = frappe.get_all("HSQ Theme Word", fields=["word", "word_type", "synonym_of", "modified"])
 	version = max((str(r.modified) for r in rows), default="") + str(len(rows))
-	synonyms = {r.word: r.synonym_of.strip() for r in rows if r.word_type == "Term" and (r.synonym_of or "").strip()}
+	synonyms = {
+		r.word: r.synonym_of.strip() for r in rows if r.word_type == "Term" and (r.synonym_of or "").strip()
+	}
 	terms = {r.word for r in rows if r.word_type == "Term"}
 	ignore = {r.word for r in rows if r.word_type == "Ignore"}
 	return {"terms": terms, "synonyms": synonyms}, ignore, version
@@ -131,16 +135,41 @@ def refresh_month(month: date | str) -> int:
 	now = now_datetime()
 	rows = [
 		(
-			frappe.generate_hash(length=12), now, now, "Administrator", "Administrator",
-			start, inst, dept, theme[:140], c["mentions"], c["Complaint"], c["Survey"], c["Follow Up"],
+			frappe.generate_hash(length=12),
+			now,
+			now,
+			"Administrator",
+			"Administrator",
+			start,
+			inst,
+			dept,
+			theme[:140],
+			c["mentions"],
+			c["Complaint"],
+			c["Survey"],
+			c["Follow Up"],
 			"\n".join(c["examples"]),
 		)
 		for (inst, dept, theme), c in cells.items()
 	]
 	frappe.db.bulk_insert(
 		MONTH_STAT,
-		["name", "creation", "modified", "owner", "modified_by", "month", "institution", "department", "theme",
-			"mentions", "from_complaints", "from_surveys", "from_follow_ups", "examples"],
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"month",
+			"institution",
+			"department",
+			"theme",
+			"mentions",
+			"from_complaints",
+			"from_surveys",
+			"from_follow_ups",
+			"examples",
+		],
 		rows,
 		chunk_size=5000,
 	)
@@ -151,8 +180,12 @@ def refresh_month(month: date | str) -> int:
 
 
 def _settings() -> tuple[int, float, int]:
-	get = lambda f: frappe.db.get_single_value("HSQ Survey Settings", f, cache=False)  # noqa: E731
-	return cint(get("theme_min_mentions")) or 5, flt(get("theme_rise_ratio")) or 2.0, cint(get("theme_baseline_months")) or 3
+	get = lambda f: survey_settings.get(f)  # noqa: E731
+	return (
+		cint(get("theme_min_mentions")) or 5,
+		flt(get("theme_rise_ratio")) or 2.0,
+		cint(get("theme_baseline_months")) or 3,
+	)
 
 
 def rising(month: date | str) -> list[frappe._dict]:
@@ -202,11 +235,19 @@ def propose_tasks(month: date | str) -> list[str]:
 	created = []
 	for row in rising(month):
 		source_name = _source_name(row.theme, row.department)
-		if frappe.db.exists(TASK, {"source_type": TASK_SOURCE, "source_name": source_name, "workflow_state": ("!=", "Closed")}):
+		if frappe.db.exists(
+			TASK, {"source_type": TASK_SOURCE, "source_name": source_name, "workflow_state": ("!=", "Closed")}
+		):
 			continue
-		dept = frappe.db.get_value("HSQ Department", row.department, ["department_name", "department_head"], as_dict=True)
+		dept = frappe.db.get_value(
+			"HSQ Department", row.department, ["department_name", "department_head"], as_dict=True
+		)
 		leader = dept.department_head
-		if leader and frappe.db.get_value("HSQ Staff", {"user": leader, "status": "Active"}, "institution") != row.institution:
+		if (
+			leader
+			and frappe.db.get_value("HSQ Staff", {"user": leader, "status": "Active"}, "institution")
+			!= row.institution
+		):
 			leader = None
 		doc = frappe.get_doc(
 			{
@@ -218,21 +259,33 @@ def propose_tasks(month: date | str) -> list[str]:
 				"responsible_leader": leader,
 				"raised_by_institution": 0,
 				"problem": _(
-					"Rising theme \"{0}\" in {1}: {2} mentions this month against a baseline of {3} a month. Examples: {4}"
-				).format(row.theme, dept.department_name, row.mentions, row.baseline, (row.examples or "-").replace("\n", "；")),
+					'Rising theme "{0}" in {1}: {2} mentions this month against a baseline of {3} a month. Examples: {4}'
+				).format(
+					row.theme,
+					dept.department_name,
+					row.mentions,
+					row.baseline,
+					(row.examples or "-").replace("\n", "；"),
+				),
 			}
 		)
 		doc.insert(ignore_permissions=True)
 		from hsq_app.rectification.tasks import notify
 
-		notify(leader, doc.name, _("Rising theme: rectification task {0} for {1} ({2})").format(
-			doc.name, dept.department_name, row.theme))
+		notify(
+			leader,
+			doc.name,
+			_("Rising theme: rectification task {0} for {1} ({2})").format(
+				doc.name, dept.department_name, row.theme
+			),
+		)
 		created.append(doc.name)
 	return created
 
 
 def daily(day=None) -> list[str]:
 	"""Daily job: this month's (and, on the 1st-3rd, last month's) themes, then rising themes."""
+	survey_settings.reset()
 	day = getdate(day or today())
 	months = [get_first_day(day)]
 	if day.day <= 3:

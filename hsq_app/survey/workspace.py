@@ -75,7 +75,9 @@ def add_to_workspace(name: str) -> None:
 	if not any(b.get("data", {}).get("custom_block_name") == BLOCK for b in content):
 		# right after the heading, above the number cards
 		at = 1 if content and content[0].get("type") == "header" else 0
-		content.insert(at, {"id": BLOCK_ID, "type": "custom_block", "data": {"custom_block_name": BLOCK, "col": 12}})
+		content.insert(
+			at, {"id": BLOCK_ID, "type": "custom_block", "data": {"custom_block_name": BLOCK, "col": 12}}
+		)
 		ws.content = frappe.as_json(content, indent=None)
 		changed = True
 	if not any(row.custom_block_name == BLOCK for row in ws.custom_blocks):

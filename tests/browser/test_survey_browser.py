@@ -43,8 +43,14 @@ def answers():
 
 def phone(browser, live_server):
 	ip = f"10.{random.randint(0, 250)}.{random.randint(0, 250)}.{random.randint(1, 250)}"
-	page = new_page(browser, live_server, user_agent=WECHAT_UA, is_mobile=True, has_touch=True,
-		extra_http_headers={"X-Forwarded-For": ip})
+	page = new_page(
+		browser,
+		live_server,
+		user_agent=WECHAT_UA,
+		is_mobile=True,
+		has_touch=True,
+		extra_http_headers={"X-Forwarded-For": ip},
+	)
 	page.set_viewport_size({"width": 390, "height": 844})
 	return page
 
@@ -54,7 +60,10 @@ def test_a_patient_scans_a_department_code_and_answers_on_a_phone(browser, live_
 	code = frappe.db.get_value("HSQ Department", w.a.dept1, "survey_code")
 	page = phone(browser, live_server)
 	loaded = []
-	page.on("requestfinished", lambda req: loaded.append((req.url, (req.sizes() or {}).get("responseBodySize", 0))))
+	page.on(
+		"requestfinished",
+		lambda req: loaded.append((req.url, (req.sizes() or {}).get("responseBodySize", 0))),
+	)
 	page.goto(f"/survey/{code}")
 	page.wait_for_selector("#survey")
 	# one light page: no desk or website bundles, nothing wider than the phone
@@ -81,10 +90,18 @@ def test_a_patient_scans_a_department_code_and_answers_on_a_phone(browser, live_
 		fields=["name", "overall_score", "kind", "source", "owner"],
 	)
 	assert len(row) == 1 and (row[0].overall_score, row[0].kind, row[0].source, row[0].owner) == (
-		5, "Outpatient", "QR", "Guest",
+		5,
+		"Outpatient",
+		"QR",
+		"Guest",
 	)
-	answers_ = frappe.get_all("HSQ Survey Answer", filters={"parent": row[0].name}, fields=["item", "score", "value"])
-	assert {(a.item, a.score or None, a.value) for a in answers_} == {("A1", 4, None), ("A10", None, "候诊时间")}
+	answers_ = frappe.get_all(
+		"HSQ Survey Answer", filters={"parent": row[0].name}, fields=["item", "score", "value"]
+	)
+	assert {(a.item, a.score or None, a.value) for a in answers_} == {
+		("A1", 4, None),
+		("A10", None, "候诊时间"),
+	}
 
 	# the same phone again today: refused with a readable message, nothing stored
 	page.goto(f"/survey/{code}")

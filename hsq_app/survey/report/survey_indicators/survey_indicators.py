@@ -13,12 +13,14 @@ from frappe.utils import cint, flt, get_first_day, get_last_day, getdate, today
 
 from hsq_app.permissions import department_only, visible_institutions
 from hsq_app.survey import indicators
+from hsq_app.survey import settings as survey_settings
 from hsq_app.utils.report import column
 
 KINDS = indicators.KINDS
 
 
 def execute(filters=None):
+	survey_settings.reset()
 	filters = frappe._dict(filters or {})
 	start = getdate(filters.from_date or get_first_day(today()))
 	end = getdate(filters.to_date or get_last_day(today()))
@@ -34,7 +36,10 @@ def execute(filters=None):
 
 
 def columns(by_department: bool) -> list[dict]:
-	cols = [column("rank", "Rank", "Int", 60), column("institution", "Institution", "Link", 180, "HSQ Institution")]
+	cols = [
+		column("rank", "Rank", "Int", 60),
+		column("institution", "Institution", "Link", 180, "HSQ Institution"),
+	]
 	if by_department:
 		cols.append(column("department", "Department", "Link", 160, "HSQ Department"))
 	for kind in KINDS:
@@ -99,7 +104,10 @@ def chart(data: list[dict]) -> dict | None:
 		"data": {
 			"labels": [r["department"] or r["institution"] for r in top],
 			"datasets": [
-				{"name": _(f"{k} Satisfaction"), "values": [r.get(f"{k.lower()}_satisfaction") or 0 for r in top]}
+				{
+					"name": _(f"{k} Satisfaction"),
+					"values": [r.get(f"{k.lower()}_satisfaction") or 0 for r in top],
+				}
 				for k in ("Outpatient", "Inpatient")
 			],
 		},
