@@ -21,6 +21,7 @@ hsq_install_defaults = [
 	"hsq_app.rectification.setup.install_defaults",
 	"hsq_app.follow_up.setup.ensure_defaults",
 	"hsq_app.complaints.sla_defaults.install_defaults",
+	"hsq_app.survey.setup.ensure_defaults",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
@@ -64,13 +65,22 @@ doc_events = {
 		"before_insert": "hsq_app.rectification.evidence.before_file_change",
 		"on_trash": "hsq_app.rectification.evidence.before_file_change",
 	},
+	# survey codes from the moment a department or institution exists (QR posters, staff links)
+	"HSQ Department": {"before_insert": "hsq_app.survey.codes.assign_department_code"},
+	"HSQ Institution": {"before_insert": "hsq_app.survey.codes.assign_institution_codes"},
 }
+
+# the light survey page (hsq_app/www/survey) answers /survey/<code>
+website_route_rules = [{"from_route": "/survey/<code>", "to_route": "survey"}]
 
 # SLA indicators and Pause / Resume / Extension buttons on complaint forms and lists
 app_include_js = ["/assets/hsq_app/js/sla_indicator.js", "/assets/hsq_app/js/drill.js"]
 
 # the complaint form's extra panels: its rectification tasks, and the "Audit Trail" button
 doctype_js = {
+	"HSQ Department": ["public/js/survey_code.js"],
+	"HSQ Institution": ["public/js/survey_code.js"],
+	"HSQ Survey Callback": ["public/js/survey_callback.js"],
 	"HSQ Complaint": ["public/js/hsq_complaint_rectification.js", "public/js/complaint_audit_button.js"],
 }
 
@@ -82,10 +92,23 @@ scheduler_events = {
 		"hsq_app.follow_up.scheduling.mark_overdue",
 		"hsq_app.follow_up.monthly_report.flag_late_reports",
 		"hsq_app.follow_up.stats.rebuild_recent",
+		# surveys: expired SMS links, the per-day cells' safety net, themes, the daily digest
+		"hsq_app.survey.invitations.expire_old",
+		"hsq_app.survey.stats.rebuild_recent",
+		"hsq_app.survey.themes.daily",
+		"hsq_app.survey.digest.send_daily",
 	],
+	"hourly": ["hsq_app.survey.invitations.invite_discharged"],
+	"weekly": ["hsq_app.survey.digest.send_weekly"],
+	"monthly": ["hsq_app.survey.digest.send_monthly"],
 	"cron": {
 		# SLA clocks: Warning / Breached and escalation up the chain
-		"*/5 * * * *": ["hsq_app.complaints.sla.sweep"],
+		"*/5 * * * *": [
+			"hsq_app.complaints.sla.sweep",
+			# survey answers that need a call back get their task; SMS whose pause is over are retried
+			"hsq_app.survey.loop.sweep",
+			"hsq_app.messaging.sms.retry_due",
+		],
 		# 00:30 on the 1st: draft last month's follow-up reports
 		"30 0 1 * *": ["hsq_app.follow_up.monthly_report.draft_monthly_reports"],
 	},

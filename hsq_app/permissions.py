@@ -28,8 +28,10 @@ from frappe import _
 from hsq_app.roles import BUREAU_ROLES, DEPARTMENT_ROLES, INSTITUTION_ROLES
 from hsq_app.security import isolation
 
-HSQ_MODULES = ("HSQ Setup", "Complaints", "Follow Up", "Rectification")
+HSQ_MODULES = ("HSQ Setup", "Complaints", "Follow Up", "Rectification", "Messaging", "Survey")
 DEPARTMENT_SCOPED_DOCTYPES = ("HSQ Complaint",)
+# confined to a department-level user's department by the query condition alone (no User Permission)
+DEPARTMENT_FILTERED_DOCTYPES = (*DEPARTMENT_SCOPED_DOCTYPES, "HSQ Survey Response", "HSQ Survey Callback")
 UNRESTRICTED_USERS = ("Administrator", "Guest")
 
 
@@ -107,7 +109,7 @@ def query_conditions(user: str | None = None, doctype: str | None = None) -> str
 		return "1=0"
 	if frappe.get_meta(doctype).istable:
 		return None if is_unscoped(user) else isolation.child_conditions(user, doctype)
-	if doctype in DEPARTMENT_SCOPED_DOCTYPES and (dept := department_only(user)):
+	if doctype in DEPARTMENT_FILTERED_DOCTYPES and (dept := department_only(user)):
 		return f"`tab{doctype}`.`department` = {frappe.db.escape(dept)}"
 	return None
 
@@ -125,7 +127,7 @@ def has_permission(doc, ptype=None, user=None, debug=False) -> bool | None:
 		return False
 	if doc.meta.istable and not is_unscoped(user):
 		return None if isolation.child_permitted(doc, user) else False
-	if doc.doctype in DEPARTMENT_SCOPED_DOCTYPES and (dept := department_only(user)):
+	if doc.doctype in DEPARTMENT_FILTERED_DOCTYPES and (dept := department_only(user)):
 		return doc.get("department") == dept
 	return None
 

@@ -1,0 +1,101 @@
+"""日、周、月 feedback: department heads and the responsible leader (分管负责人) get a daily digest of
+low scores, and a weekly and monthly summary, each with links to the answers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, add_months, get_first_day, get_url, getdate, today
+
+from hsq_app.survey import indicators
+
+RESPONSE = "HSQ Survey Response"
+
+
+def _link(name: str) -> str:
+	return get_url(f"/app/hsq-survey-response/{name}")
+
+
+def _recipients(institution: str, department: str | None) -> list[str]:
+	users = []
+	if department:
+		users.append(frappe.db.get_value("HSQ Department", department, "department_head"))
+	users.append(frappe.db.get_value("HSQ Institution", institution, "deputy_head"))
+	return sorted({u for u in users if u})
+
+
+def low_scores(day) -> list[frappe._dict]:
+	day = getdate(day)
+	return frappe.get_all(
+		RESPONSE,
+		filters={
+			"submitted_at": ("between", [day, add_days(day, 1)]),
+			"needs_attention": 1,
+			"kind": ("!=", "Staff"),
+		},
+		fields=["name", "institution", "department", "overall_score", "comment", "outcome"],
+		order_by="submitted_at asc",
+	)
+
+
+def send_daily(day=None) -> int:
+	"""Yesterday's answers that need attention, per department head and leader. Returns mails queued."""
+	day = getdate(day) if day else add_days(getdate(today()), -1)
+	by_user: dict[str, list] = defaultdict(list)
+	for row in low_scores(day):
+		for user in _recipients(row.institution, row.department):
+			by_user[user].append(row)
+	for user, rows in by_user.items():
+		items = "".join(
+			f'<li><a href="{_link(r.name)}">{frappe.utils.escape_html(r.name)}</a> · {r.overall_score} · '
+			f"{frappe.utils.escape_html((r.comment or '')[:80])} · {_(r.outcome or '')}</li>"
+			for r in rows
+		)
+		frappe.sendmail(
+			recipients=[user],
+			subject=_("Satisfaction survey: {0} answers need attention ({1})").format(len(rows), day),
+			message=f"<ul>{items}</ul>",
+			reference_doctype=RESPONSE,
+			delayed=True,
+		)
+	return len(by_user)
+
+
+def _summary(start, end) -> int:
+	sent = 0
+	for inst in frappe.get_all(
+		"HSQ Institution",
+		filters={"institution_type": ("!=", "Bureau"), "disabled": 0},
+		fields=["name", "deputy_head"],
+	):
+		if not inst.deputy_head:
+			continue
+		figures = indicators.indicators_for(start, end, [inst.name])
+		lines = "".join(
+			f"<li>{_(i['kind'] + ' Satisfaction')}: {i['satisfaction'] if i['satisfaction'] is not None else '—'}% · "
+			f"{_('Answers')} {i['responses']} / {_('Quota')} {i['quota']}</li>"
+			for i in figures["indicators"]
+		)
+		link = get_url(
+			f"/app/query-report/HSQ Survey Indicators?institution={inst.name}&from_date={start}&to_date={end}"
+		)
+		frappe.sendmail(
+			recipients=[inst.deputy_head],
+			subject=_("Satisfaction survey summary {0} to {1}").format(start, end),
+			message=f'<ul>{lines}</ul><p><a href="{link}">{_("Open the report")}</a></p>',
+			delayed=True,
+		)
+		sent += 1
+	return sent
+
+
+def send_weekly(day=None) -> int:
+	end = add_days(getdate(day or today()), -1)
+	return _summary(add_days(end, -6), end)
+
+
+def send_monthly(day=None) -> int:
+	start = get_first_day(add_months(getdate(day or today()), -1))
+	return _summary(start, add_days(add_months(start, 1), -1))

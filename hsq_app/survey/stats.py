@@ -1,0 +1,108 @@
+"""Survey figures kept per day (HSQ Survey Day Stat), so indicators over millions of answers add up
+a few thousand cells instead of the answers themselves (like hsq_app/follow_up/stats.py).
+
+A cell is (day, kind, institution, department): answers, sum of overall scores, satisfied answers
+(4-5) and low ones (at or below the low-score threshold at the time). Answers are never edited or
+deleted, so the one door for writers, ``response_added`` (called from the response's
+``after_insert``), adds the answer to its cell with an atomic upsert: concurrent answers of one
+department never overwrite each other. ``rebuild()`` recomputes any range from the answers
+themselves (after a restore or bulk load; the daily job re-adds the last days as a safety net).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe.utils import add_days, cint, getdate, now_datetime, today
+
+from hsq_app.survey import settings as survey_settings
+
+RESPONSE = "HSQ Survey Response"
+DAY_STAT = "HSQ Survey Day Stat"
+SATISFIED_FROM = 4
+RECENT_DAYS = 7
+
+
+def low_threshold() -> int:
+	return cint(survey_settings.get("low_score_threshold")) or 2
+
+
+def _key_sql(prefix: str = "") -> str:
+	p = prefix
+	return f"MD5(CONCAT_WS('|', {p}day, {p}kind, {p}institution, IFNULL({p}department, '')))"
+
+
+def response_added(doc) -> None:
+	"""Count one new answer in its day cell (inside the answer's transaction)."""
+	score = cint(doc.overall_score)
+	values = {
+		"day": getdate(doc.submitted_at or now_datetime()),
+		"kind": doc.kind,
+		"institution": doc.institution,
+		"department": doc.department or None,
+		"score": score,
+		"satisfied": int(score >= SATISFIED_FROM),
+		"low": int(score <= low_threshold()),
+		"now": now_datetime(),
+	}
+	# raw SQL: an atomic INSERT … ON DUPLICATE KEY UPDATE (the cell's name is its key) has no qb form
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{DAY_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			day, kind, institution, department, responses, score_sum, satisfied, low)
+		VALUES (MD5(CONCAT_WS('|', %(day)s, %(kind)s, %(institution)s, IFNULL(%(department)s, ''))),
+			%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+			%(day)s, %(kind)s, %(institution)s, %(department)s, 1, %(score)s, %(satisfied)s, %(low)s)
+		ON DUPLICATE KEY UPDATE responses = responses + 1, score_sum = score_sum + VALUES(score_sum),
+			satisfied = satisfied + VALUES(satisfied), low = low + VALUES(low), modified = VALUES(modified)
+		""",
+		values,
+	)
+
+
+def rebuild(start: date | str | None = None, end: date | str | None = None) -> int:
+	"""Recompute the cells from start to end (default: every answer). Returns the cells written."""
+	if not start or not end:
+		bounds = frappe.db.sql(
+			f"SELECT MIN(DATE(submitted_at)), MAX(DATE(submitted_at)) FROM `tab{RESPONSE}`"
+		)[0]
+		start, end = start or bounds[0], end or bounds[1]
+	if not start or not end:
+		frappe.db.sql(f"DELETE FROM `tab{DAY_STAT}`")
+		return 0
+	values = {
+		"start": getdate(start),
+		"end": getdate(end),
+		"until": add_days(getdate(end), 1),
+		"low": low_threshold(),
+		"satisfied": SATISFIED_FROM,
+		"now": now_datetime(),
+	}
+	# raw SQL: set-based DELETE + INSERT … SELECT … GROUP BY
+	frappe.db.sql(f"DELETE FROM `tab{DAY_STAT}` WHERE day BETWEEN %(start)s AND %(end)s", values)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{DAY_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			day, kind, institution, department, responses, score_sum, satisfied, low)
+		SELECT MD5(CONCAT_WS('|', DATE(r.submitted_at), r.kind, r.institution, IFNULL(r.department, ''))),
+			%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+			DATE(r.submitted_at), r.kind, r.institution, NULLIF(IFNULL(r.department, ''), ''),
+			COUNT(*), SUM(r.overall_score), SUM(r.overall_score >= %(satisfied)s),
+			SUM(r.overall_score <= %(low)s)
+		FROM `tab{RESPONSE}` r
+		WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(until)s
+		GROUP BY DATE(r.submitted_at), r.kind, r.institution, IFNULL(r.department, '')
+		""",
+		values,
+	)
+	return cint(
+		frappe.db.sql(
+			f"SELECT COUNT(*) FROM `tab{DAY_STAT}` WHERE day BETWEEN %(start)s AND %(end)s", values
+		)[0][0]
+	)
+
+
+def rebuild_recent() -> None:
+	"""Daily safety net: the last week recomputed."""
+	rebuild(add_days(today(), -RECENT_DAYS), today())
