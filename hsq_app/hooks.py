@@ -22,6 +22,9 @@ hsq_install_defaults = [
 	"hsq_app.follow_up.setup.ensure_defaults",
 	"hsq_app.complaints.sla_defaults.install_defaults",
 	"hsq_app.survey.setup.ensure_defaults",
+	# issue 16: the 12345 and 信访 platforms, complainant SMS templates
+	"hsq_app.complaints.platform.orders.ensure_defaults",
+	"hsq_app.complaints.complainant_sms.ensure_templates",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
@@ -60,7 +63,16 @@ jinja = {"methods": ["hsq_app.complaints.printing.handling_steps"]}
 
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
-	"HSQ Complaint": {"on_update": "hsq_app.rectification.accountability.on_complaint_update"},
+	"HSQ Complaint": {
+		"on_update": [
+			"hsq_app.rectification.accountability.on_complaint_update",
+			# issue 16: platform orders, repeats, messages to the complainant
+			"hsq_app.complaints.events.on_update",
+		],
+		"before_insert": "hsq_app.complaints.events.before_insert",
+		"before_validate": "hsq_app.complaints.events.before_validate",
+		"after_insert": "hsq_app.complaints.events.after_insert",
+	},
 	"File": {
 		"before_insert": "hsq_app.rectification.evidence.before_file_change",
 		"on_trash": "hsq_app.rectification.evidence.before_file_change",
@@ -108,6 +120,8 @@ scheduler_events = {
 			# survey answers that need a call back get their task; SMS whose pause is over are retried
 			"hsq_app.survey.loop.sweep",
 			"hsq_app.messaging.sms.retry_due",
+			# issue 16: platform deliveries whose pause is over
+			"hsq_app.complaints.platform.delivery.retry_due",
 		],
 		# 00:30 on the 1st: draft last month's follow-up reports
 		"30 0 1 * *": ["hsq_app.follow_up.monthly_report.draft_monthly_reports"],

@@ -11,6 +11,8 @@ the chart count every matching complaint in one grouped query.
 import frappe
 from frappe import _
 
+from hsq_app.complaints.repeats import counted
+
 FIELDS = [
 	("name", _("Complaint"), "Link", "HSQ Complaint", 140),
 	("received_at", _("Received At"), "Datetime", None, 150),
@@ -143,6 +145,7 @@ def build_filters(filters) -> list:
 		out.append(["HSQ Complaint", "received_at", ">=", filters.from_date])
 	if filters.get("to_date"):
 		out.append(["HSQ Complaint", "received_at", "<=", f"{filters.to_date} 23:59:59"])
+	out.append(counted())  # a merged duplicate counts nowhere
 	return out
 
 

@@ -58,6 +58,7 @@ def get_rows(filters, group_by):
 	}
 	conditions = ["c.received_at >= %(from)s", "c.received_at < DATE_ADD(%(to)s, INTERVAL 1 DAY)"]
 	conditions.append("IFNULL(c.workflow_state, '') != 'Not Accepted'")
+	conditions.append("IFNULL(c.merged_into, '') = ''")  # a merged duplicate counts nowhere
 	if institutions is not None:
 		conditions.append("c.institution IN %(institutions)s")
 		values["institutions"] = tuple(institutions)

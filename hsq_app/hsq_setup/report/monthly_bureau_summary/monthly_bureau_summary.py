@@ -13,6 +13,7 @@ from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, get_first_day, get_last_day, getdate
 
+from hsq_app.complaints.repeats import counted
 from hsq_app.follow_up import stats
 from hsq_app.permissions import visible_institutions
 from hsq_app.utils.report import column
@@ -65,7 +66,7 @@ def figures(month, institutions: list[str]) -> dict:
 			Sum(Case().when(c.finding.isin(["Upheld", "Partially Upheld"]), 1).else_(0)).as_("upheld"),
 			Sum(Case().when(c.escalation_level > 0, 1).else_(0)).as_("escalated"),
 		)
-		.where(c.institution.isin(institutions) & (c.received_at >= start) & (c.received_at <= end_ts))
+		.where(c.institution.isin(institutions) & (c.received_at >= start) & (c.received_at <= end_ts) & counted(c))
 		.groupby(c.institution)
 	).run(as_dict=True)
 	for r in received:
@@ -78,7 +79,7 @@ def figures(month, institutions: list[str]) -> dict:
 			Count("*").as_("resolved"),
 			Sum(Case().when(c.resolved_at <= c.resolve_by, 1).else_(0)).as_("on_time"),
 		)
-		.where(c.institution.isin(institutions) & (c.resolved_at >= start) & (c.resolved_at <= end_ts))
+		.where(c.institution.isin(institutions) & (c.resolved_at >= start) & (c.resolved_at <= end_ts) & counted(c))
 		.groupby(c.institution)
 	).run(as_dict=True)
 	for r in resolved:
