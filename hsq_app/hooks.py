@@ -93,7 +93,11 @@ doctype_js = {
 	"HSQ Department": ["public/js/survey_code.js"],
 	"HSQ Institution": ["public/js/survey_code.js"],
 	"HSQ Survey Callback": ["public/js/survey_callback.js"],
-	"HSQ Complaint": ["public/js/hsq_complaint_rectification.js", "public/js/complaint_audit_button.js"],
+	"HSQ Complaint": [
+		"public/js/hsq_complaint_rectification.js",
+		"public/js/complaint_audit_button.js",
+		"public/js/complaint_platform.js",  # issue 16
+	],
 }
 
 scheduler_events = {
