@@ -74,8 +74,15 @@ doc_events = {
 		"after_insert": "hsq_app.complaints.events.after_insert",
 	},
 	"File": {
-		"before_insert": "hsq_app.rectification.evidence.before_file_change",
-		"on_trash": "hsq_app.rectification.evidence.before_file_change",
+		"before_insert": [
+			"hsq_app.rectification.evidence.before_file_change",
+			"hsq_app.complaints.attachments.before_insert",  # issue 16
+		],
+		"after_insert": "hsq_app.complaints.attachments.after_insert",
+		"on_trash": [
+			"hsq_app.rectification.evidence.before_file_change",
+			"hsq_app.complaints.attachments.on_trash",
+		],
 	},
 	# survey codes from the moment a department or institution exists (QR posters, staff links)
 	"HSQ Department": {"before_insert": "hsq_app.survey.codes.assign_department_code"},

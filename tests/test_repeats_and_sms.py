@@ -221,3 +221,41 @@ def test_a_failed_send_is_retried_and_visible(shared_world):
 	[row] = logs(doc.name)
 	assert (row.status, row.attempts) == ("Sent", 2)
 	assert len(FakeGateway.outbox) == 1
+
+
+# ------------------------------------------------------------------------------------ attachments
+
+
+def attach(name, file_name, is_private=1, content=b"%PDF-1.4 signed form"):
+	return frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": file_name,
+			"attached_to_doctype": "HSQ Complaint",
+			"attached_to_name": name,
+			"is_private": is_private,
+			"content": content,
+		}
+	).insert()
+
+
+def test_the_signed_registration_form_is_attached_privately_and_on_the_timeline(shared_world):
+	w = shared_world
+	from hsq_app.complaints.attachments import AttachmentError
+
+	doc = register(w)
+	as_user(w.a.officer)
+	try:
+		f = attach(doc.name, "投诉登记表.pdf")
+		assert f.is_private
+		with pytest.raises(AttachmentError):
+			attach(doc.name, "script.exe")
+		with pytest.raises(AttachmentError):
+			attach(doc.name, "photo.jpg", is_private=0)
+		as_user(w.b.officer)
+		with pytest.raises(frappe.PermissionError):
+			attach(doc.name, "other.pdf")
+	finally:
+		frappe.set_user("Administrator")
+	comments = frappe.get_all("Comment", filters={"reference_name": doc.name}, pluck="content")
+	assert any("投诉登记表.pdf" in c for c in comments)
