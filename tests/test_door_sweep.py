@@ -162,7 +162,7 @@ def _guess(param: str, t: Target, w, report: str | None):
 		return t.doctype
 	if p in ("parent", "parent_doctype"):
 		return t.parent or t.doctype
-	if p in NAME_PARAMS or p.endswith("_name") and p not in ("report_name", "print_format", "fieldname"):
+	if p in NAME_PARAMS or (p.endswith("_name") and p not in ("report_name", "print_format", "fieldname")):
 		return t.name
 	if p in ("names", "docnames", "items", "docs_list"):
 		return json.dumps([t.name])

@@ -56,17 +56,18 @@ def configure(url, platform="12345"):
 def order_in(w, intake_user, **kw):
 	as_user(intake_user)
 	try:
-		answer = create_complaint(
-			channel="12345 Hotline",
-			external_ref=uid("GD"),
-			received_at=str(frappe.utils.now_datetime() - timedelta(hours=1)),
-			complainant_name="王五",
-			complainant_phone="13700000099",
-			institution=w.a.institution,
-			category="Waiting Time",
-			description=f"挂号排队两小时无人处理 {uid()}",
+		values = {
+			"channel": "12345 Hotline",
+			"external_ref": uid("GD"),
+			"received_at": str(frappe.utils.now_datetime() - timedelta(hours=1)),
+			"complainant_name": "王五",
+			"complainant_phone": "13700000099",
+			"institution": w.a.institution,
+			"category": "Waiting Time",
+			"description": f"挂号排队两小时无人处理 {uid()}",
 			**kw,
-		)
+		}
+		answer = create_complaint(**values)
 	finally:
 		frappe.set_user("Administrator")
 	return answer["name"]
@@ -306,3 +307,18 @@ def test_platform_fields_are_system_fields(shared_world):
 	with pytest.raises(SystemFieldError):
 		doc.save()
 	frappe.set_user("Administrator")
+
+
+def test_callbacks_take_the_intake_token_over_http(shared_world):
+	from factories import make_user
+	from rest import api_token, request
+
+	intake = api_token(make_user(R.INTAKE_INTEGRATION))
+	officer = api_token(shared_world.a.officer)
+	path = "/api/method/hsq_app.api.platform.callback"
+	body = {"platform": "12345", "callback_id": uid(), "order_no": "NO-SUCH", "kind": "Urge"}
+	assert request("POST", path, token=officer, json_body=body).status_code == 403
+	assert request("POST", path, json_body=body).status_code == 403
+	answer = request("POST", path, token=intake, json_body=body)
+	assert answer.status_code == 417
+	assert request("GET", path, token=intake).status_code in (403, 405)

@@ -24,6 +24,7 @@ from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import normalize_phone
 
 TEXT_CANDIDATES = 200
+TEXT_CHARS = 500
 
 
 class MergeError(frappe.ValidationError):
@@ -60,15 +61,22 @@ def on_before_insert(doc) -> None:
 
 
 def _similar(a: str | None, b: str | None, threshold: float) -> bool:
-	return bool(a and b) and SequenceMatcher(None, a, b).ratio() >= threshold
+	if not (a and b):
+		return False
+	# the opening of the text says what the matter is; the cheap bounds first
+	m = SequenceMatcher(None, a[:TEXT_CHARS], b[:TEXT_CHARS], autojunk=False)
+	return m.real_quick_ratio() >= threshold and m.quick_ratio() >= threshold and m.ratio() >= threshold
 
 
 def earlier_reports(doc) -> list[frappe._dict]:
 	"""Earlier counted complaints of the same matter, oldest first (no permission filter: used by
 	the app itself; what a user is shown goes through ``related``)."""
-	settings = frappe.get_cached_doc("HSQ Settings")
+	window, threshold = (
+		frappe.db.get_single_value("HSQ Settings", "repeat_window_days"),
+		flt(frappe.db.get_single_value("HSQ Settings", "repeat_text_similarity")),
+	)
 	received = get_datetime(doc.received_at or now_datetime())
-	since = add_days(received, -cint(settings.get("repeat_window_days") or 180))
+	since = add_days(received, -(cint(window) or 180))
 	C = frappe.qb.DocType("HSQ Complaint")
 	base = (
 		frappe.qb.from_(C)
@@ -84,7 +92,7 @@ def earlier_reports(doc) -> list[frappe._dict]:
 	if doc.phone_key:
 		for row in base.where(C.phone_key == doc.phone_key).run(as_dict=True):
 			found[row.name] = row
-	threshold = flt(settings.get("repeat_text_similarity")) or 0.8
+	threshold = threshold or 0.8
 	if doc.description and threshold < 1:
 		rows = base.where(C.institution == doc.institution).limit(TEXT_CANDIDATES).run(as_dict=True)
 		for row in rows:
