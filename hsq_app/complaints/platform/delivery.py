@@ -130,7 +130,7 @@ def deliver(name: str) -> str:
 		if not (200 <= code < 300 or code == 409):
 			raise DeliveryError(f"HTTP {code}")
 	except DeliveryError as e:
-		values.update(last_error=str(e)[:500], response_code=code)
+		values.update(last_error=str(e)[:500], response_code=code or 0)
 		if attempts >= MAX_ATTEMPTS:
 			values.update(status="Failed", next_attempt_at=None)
 		else:
