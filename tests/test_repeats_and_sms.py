@@ -250,7 +250,7 @@ def test_the_signed_registration_form_is_attached_privately_and_on_the_timeline(
 		with pytest.raises(AttachmentError):
 			attach(doc.name, "script.exe")
 		with pytest.raises(AttachmentError):
-			attach(doc.name, "photo.jpg", is_private=0)
+			attach(doc.name, "scan.pdf", is_private=0)
 		as_user(w.b.officer)
 		with pytest.raises(frappe.PermissionError):
 			attach(doc.name, "other.pdf")
