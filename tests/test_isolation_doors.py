@@ -85,7 +85,11 @@ def test_intake_account_searches_nothing(w):
 	for doctype in ("HSQ Complaint", "HSQ Discharge Record", "HSQ Follow Up"):
 		try:
 			rows = door(
-				"frappe.desk.search.search_widget", doctype=doctype, txt="", ignore_user_permissions=1, as_dict=1
+				"frappe.desk.search.search_widget",
+				doctype=doctype,
+				txt="",
+				ignore_user_permissions=1,
+				as_dict=1,
 			)
 		except frappe.PermissionError:
 			rows = []
@@ -193,7 +197,9 @@ def test_counts_of_records_about_a_foreign_complaint_are_zero(w, doctype, filter
 		n = 0
 	assert n == 0
 	try:
-		rows = door("frappe.client.get_list", doctype=doctype, filters=json.dumps(filters(w.c)), fields='["*"]')
+		rows = door(
+			"frappe.client.get_list", doctype=doctype, filters=json.dumps(filters(w.c)), fields='["*"]'
+		)
 	except frappe.PermissionError:
 		rows = []
 	assert rows == []
@@ -222,9 +228,9 @@ def test_records_about_own_complaints_stay_visible(w):
 	names = door("frappe.client.get_list", doctype="ToDo", filters=json.dumps({"reference_name": w.own}))
 	assert todo.name in {r["name"] for r in names}
 	assert frappe.has_permission("ToDo", "read", todo.name)
-	assert door("frappe.client.get_count", doctype="ToDo", filters=json.dumps({"reference_name": w.own})) == len(
-		names
-	)
+	assert door(
+		"frappe.client.get_count", doctype="ToDo", filters=json.dumps({"reference_name": w.own})
+	) == len(names)
 
 
 # ---------------------------------------------------------------- 4. child tables
@@ -257,7 +263,10 @@ def test_child_rows_follow_their_parent(w, child, parent, field):
 
 @pytest.mark.parametrize(
 	"child,parent,key",
-	[("HSQ Complaint Staff", "HSQ Complaint", "complaint"), ("HSQ Follow Up Score", "HSQ Follow Up", "follow_up")],
+	[
+		("HSQ Complaint Staff", "HSQ Complaint", "complaint"),
+		("HSQ Follow Up Score", "HSQ Follow Up", "follow_up"),
+	],
 )
 def test_a_foreign_child_row_cannot_be_opened_on_its_own(w, child, parent, key):
 	row = frappe.get_all(child, filters={"parent": w.c[key]}, pluck="name")[0]
@@ -336,14 +345,21 @@ def access_logs(name):
 
 def test_reveal_shows_the_clear_value_and_logs_it(w):
 	as_user(w.a.leader)
-	value = door("hsq_app.security.masking.reveal", doctype="HSQ Complaint", name=w.own, fieldname="complainant_phone")
+	value = door(
+		"hsq_app.security.masking.reveal", doctype="HSQ Complaint", name=w.own, fieldname="complainant_phone"
+	)
 	assert value == "13811112222"
 	frappe.set_user("Administrator")
 	assert [(r.user, r.method) for r in access_logs(w.own)][-1][0] == w.a.leader
 	as_user(w.a.handler1)  # other department: may not read the complaint
 	frappe.db.set_value("HSQ Complaint", w.own, "department", w.a.dept2)
 	with pytest.raises(frappe.PermissionError):
-		door("hsq_app.security.masking.reveal", doctype="HSQ Complaint", name=w.own, fieldname="complainant_phone")
+		door(
+			"hsq_app.security.masking.reveal",
+			doctype="HSQ Complaint",
+			name=w.own,
+			fieldname="complainant_phone",
+		)
 	as_user(w.a.leader)
 	with pytest.raises(frappe.PermissionError):  # the foreign canary
 		door(
@@ -354,7 +370,12 @@ def test_reveal_shows_the_clear_value_and_logs_it(w):
 		)
 	as_user(w.a.handler1)
 	with pytest.raises(frappe.PermissionError):  # handlers do not read discharge phones at all
-		door("hsq_app.security.masking.reveal", doctype="HSQ Discharge Record", name=w.c.discharge, fieldname="patient_phone")
+		door(
+			"hsq_app.security.masking.reveal",
+			doctype="HSQ Discharge Record",
+			name=w.c.discharge,
+			fieldname="patient_phone",
+		)
 
 
 def test_reveal_needs_post(w):

@@ -382,8 +382,11 @@ def test_answers_are_isolated_by_institution_and_department(world):
 
 def test_the_three_indicators_in_each_roles_workspace(world):
 	from hsq_app.setup.desk import ROLE_WORKSPACES
-	from hsq_app.survey.workspace import BLOCK
+	from hsq_app.survey.workspace import BLOCK, ensure_indicator_block
 
+	# as a migrate leaves them: workspace files synced, then after_migrate adds the block (another
+	# test re-syncs the files on their own, which drops it until the next after_migrate)
+	ensure_indicator_block()
 	for _role, ws in ROLE_WORKSPACES:
 		content = frappe.parse_json(frappe.db.get_value("Workspace", ws, "content"))
 		assert any(b.get("data", {}).get("custom_block_name") == BLOCK for b in content), ws
@@ -564,9 +567,14 @@ def test_daily_digest_tells_the_department_head_and_leader_with_links(world):
 
 	frappe.db.set_value("HSQ Institution", world.a.institution, "deputy_head", world.a.leader)
 	name = submit(world.code1, 1, comment="等了很久")
-	before = frappe.db.count("Email Queue")
 	assert digest.send_daily(today()) == 2  # the department head and the responsible leader
-	mails = frappe.get_all("Email Queue", fields=["name", "message"], order_by="creation desc", limit=2)
-	assert frappe.db.count("Email Queue") == before + 2
-	assert all(f"/app/hsq-survey-response/{name}" in m.message for m in mails)
+	for user in (world.a.head1, world.a.leader):
+		note = frappe.get_all(
+			"Notification Log",
+			filters={"for_user": user},
+			fields=["subject", "email_content"],
+			order_by="creation desc",
+			limit=1,
+		)[0]
+		assert f"/app/hsq-survey-response/{name}" in note.email_content
 	assert digest.send_weekly(add_days(today(), 1)) >= 1

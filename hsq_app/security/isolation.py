@@ -53,7 +53,9 @@ def reference_pairs(doctype: str) -> list[tuple[str, str]]:
 	if doctype in NOT_REFERENCES:
 		return []
 	meta = frappe.get_meta(doctype)
-	pairs = [(df.options, df.fieldname) for df in meta.fields if df.fieldtype == "Dynamic Link" and df.options]
+	pairs = [
+		(df.options, df.fieldname) for df in meta.fields if df.fieldtype == "Dynamic Link" and df.options
+	]
 	pairs += [p for p in DATA_REFERENCES.get(doctype, []) if meta.has_field(p[0]) and meta.has_field(p[1])]
 	return list(dict.fromkeys(pairs))
 
@@ -174,7 +176,13 @@ def _parent_checked(original):
 	answered. The row's own parent document decides."""
 
 	def has_child_permission(
-		child_doctype, ptype="read", child_doc=None, user=None, raise_exception=True, parent_doctype=None, **kw
+		child_doctype,
+		ptype="read",
+		child_doc=None,
+		user=None,
+		raise_exception=True,
+		parent_doctype=None,
+		**kw,
 	):
 		allowed = original(child_doctype, ptype, child_doc, user, raise_exception, parent_doctype, **kw)
 		if not allowed or child_doc is None or getattr(child_doc, "parent_doc", None) is not None:

@@ -73,6 +73,8 @@ def reveal(doctype: str, name: str, fieldname: str) -> str | None:
 	doc = frappe.get_doc(doctype, name)
 	doc.check_permission("read")
 	if not doc.has_permlevel_access_to(fieldname, permission_type="read"):
-		frappe.throw(_("You may not see {0}").format(_(doc.meta.get_label(fieldname))), frappe.PermissionError)
+		frappe.throw(
+			_("You may not see {0}").format(_(doc.meta.get_label(fieldname))), frappe.PermissionError
+		)
 	note(doctype, name, method="Reveal", columns=fieldname, once_per_request=False)
 	return doc.get(fieldname)

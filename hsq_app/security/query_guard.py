@@ -39,7 +39,12 @@ def identifiers(text) -> set[str]:
 
 
 def hidden_fields(doctype: str, parenttype: str | None, user: str) -> set[str]:
-	"""Fields of `doctype` above the user's read permlevel."""
+	"""Fields of the app's `doctype` above the user's read permlevel (Frappe's own DocTypes keep
+	Frappe's rules: its code filters on their permlevel fields, such as User's user_type)."""
+	from hsq_app.permissions import is_hsq_doctype
+
+	if not is_hsq_doctype(doctype):
+		return set()
 	meta = frappe.get_meta(doctype)
 	levels = {df.permlevel for df in meta.fields if df.permlevel}
 	if not levels:
@@ -179,7 +184,12 @@ def after_run(query, result):
 			if names == [None]:
 				from hsq_app.security.access_log import note
 
-				note(query.doctype, None, columns=", ".join(sorted(cols)), filters=frappe.as_json(query.filters))
+				note(
+					query.doctype,
+					None,
+					columns=", ".join(sorted(cols)),
+					filters=frappe.as_json(query.filters),
+				)
 			else:
 				note_rows(query.doctype, names, sorted(cols))
 	return result

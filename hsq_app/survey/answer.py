@@ -151,6 +151,7 @@ def submit(
 				"contact_phone": contact,
 			}
 		)
+		doc.flags.ignore_links = True  # every link above comes from the code's own records
 		doc.insert(ignore_permissions=True)
 		if invitation:
 			invitations.answered(invitation, doc)

@@ -14,6 +14,22 @@ from hsq_app.survey import indicators
 RESPONSE = "HSQ Survey Response"
 
 
+def _tell(user: str, subject: str, message: str) -> None:
+	"""A digest in the user's desk notifications (always) and by email (when the site sends mail)."""
+	frappe.get_doc(
+		{
+			"doctype": "Notification Log",
+			"for_user": user,
+			"type": "Alert",
+			"document_type": RESPONSE,
+			"subject": subject,
+			"email_content": message,
+		}
+	).insert(ignore_permissions=True)
+	if frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
+		frappe.sendmail(recipients=[user], subject=subject, message=message, delayed=True)
+
+
 def _link(name: str) -> str:
 	return get_url(f"/app/hsq-survey-response/{name}")
 
@@ -53,12 +69,10 @@ def send_daily(day=None) -> int:
 			f"{frappe.utils.escape_html((r.comment or '')[:80])} · {_(r.outcome or '')}</li>"
 			for r in rows
 		)
-		frappe.sendmail(
-			recipients=[user],
-			subject=_("Satisfaction survey: {0} answers need attention ({1})").format(len(rows), day),
-			message=f"<ul>{items}</ul>",
-			reference_doctype=RESPONSE,
-			delayed=True,
+		_tell(
+			user,
+			_("Satisfaction survey: {0} answers need attention ({1})").format(len(rows), day),
+			f"<ul>{items}</ul>",
 		)
 	return len(by_user)
 
@@ -81,11 +95,10 @@ def _summary(start, end) -> int:
 		link = get_url(
 			f"/app/query-report/HSQ Survey Indicators?institution={inst.name}&from_date={start}&to_date={end}"
 		)
-		frappe.sendmail(
-			recipients=[inst.deputy_head],
-			subject=_("Satisfaction survey summary {0} to {1}").format(start, end),
-			message=f'<ul>{lines}</ul><p><a href="{link}">{_("Open the report")}</a></p>',
-			delayed=True,
+		_tell(
+			inst.deputy_head,
+			_("Satisfaction survey summary {0} to {1}").format(start, end),
+			f'<ul>{lines}</ul><p><a href="{link}">{_("Open the report")}</a></p>',
 		)
 		sent += 1
 	return sent

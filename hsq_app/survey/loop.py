@@ -46,14 +46,18 @@ def attention_reason(kind: str, score: int, comment: str | None, wants_callback:
 	return None
 
 
-def response_added(doc) -> None:
-	"""After an answer is stored: flag it and queue its call back task."""
+def flag(doc) -> None:
+	"""Before an answer is stored: does it need a call back, and why (kept on the answer)."""
 	reason = attention_reason(doc.kind, doc.overall_score, doc.comment, doc.wants_callback)
-	if not reason:
+	doc.needs_attention = 1 if reason else 0
+	doc.attention_reason = reason
+	doc.outcome = "Call Back Open" if reason else None
+
+
+def response_added(doc) -> None:
+	"""After an answer is stored: queue its call back task (made within minutes)."""
+	if not doc.needs_attention:
 		return
-	doc.db_set(
-		{"needs_attention": 1, "attention_reason": reason, "outcome": "Call Back Open"}, update_modified=False
-	)
 	frappe.enqueue(
 		"hsq_app.survey.loop.create_callback",
 		queue="short",

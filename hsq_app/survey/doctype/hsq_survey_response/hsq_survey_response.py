@@ -17,6 +17,11 @@ class HSQSurveyResponse(Document):
 			self.wants_callback = 0
 			self.contact_phone = None
 
+	def before_insert(self):
+		from hsq_app.survey import loop
+
+		loop.flag(self)
+
 	def after_insert(self):
 		from hsq_app.survey import loop, stats
 

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 ITEM_FIELDS = ("item", "area", "question", "item_type", "options")
+ACTIVE_CACHE = "hsq_survey_active_template"
 
 
 class HSQSurveyTemplate(Document):
@@ -31,12 +32,20 @@ class HSQSurveyTemplate(Document):
 		if old != new:
 			self.version = (before.version or 1) + 1
 
+	def on_update(self):
+		frappe.cache.delete_value(ACTIVE_CACHE)
+
 	def on_trash(self):
 		if frappe.db.exists("HSQ Survey Response", {"template": self.name}):
 			frappe.throw(_("This questionnaire has answers; deactivate it instead of deleting it"))
 
 
 def active_template(kind: str) -> str | None:
+	"""The questionnaire answers of a kind are given on (cached until a template is saved)."""
+	return frappe.cache.hget(ACTIVE_CACHE, kind, lambda: _active_template(kind))
+
+
+def _active_template(kind: str) -> str | None:
 	rows = frappe.get_all(
 		"HSQ Survey Template",
 		filters={"kind": kind, "is_active": 1},
