@@ -258,3 +258,14 @@ def test_the_signed_registration_form_is_attached_privately_and_on_the_timeline(
 		frappe.set_user("Administrator")
 	comments = frappe.get_all("Comment", filters={"reference_name": doc.name}, pluck="content")
 	assert any("投诉登记表.pdf" in c for c in comments)
+
+
+def test_the_leaders_report_lists_the_same_rows(shared_world):
+	from hsq_app.complaints.report.long_unresolved_and_repeated import long_unresolved_and_repeated as report
+
+	w = shared_world
+	old = register(w, received_at=frappe.utils.now_datetime() - timedelta(days=45))
+	as_user(w.a.leader)
+	_cols, rows = report.execute({})
+	frappe.set_user("Administrator")
+	assert old.name in [r.name for r in rows]
