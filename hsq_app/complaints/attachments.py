@@ -14,6 +14,9 @@ from hsq_app.complaints import workflow as wf
 
 ALLOWED = {
 	".pdf",
+	".txt",
+	".doc",
+	".docx",  # the complainant's written statement
 	".jpg",
 	".jpeg",
 	".png",
