@@ -24,6 +24,9 @@ hsq_install_defaults = [
 	# inspections and recognition (issue 17): the county plan's checklist
 	"hsq_app.inspection.checklist.install_defaults",
 	"hsq_app.survey.setup.ensure_defaults",
+	# issue 16: the 12345 and 信访 platforms, complainant SMS templates
+	"hsq_app.complaints.platform.orders.ensure_defaults",
+	"hsq_app.complaints.complainant_sms.ensure_templates",
 ]
 
 # Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
@@ -84,12 +87,28 @@ jinja = {
 
 doc_events = {
 	"User": {"on_update": "hsq_app.permissions.on_user_roles_changed"},
-	"HSQ Complaint": {"on_update": "hsq_app.rectification.accountability.on_complaint_update"},
+	"HSQ Complaint": {
+		"on_update": [
+			"hsq_app.rectification.accountability.on_complaint_update",
+			# issue 16: platform orders, repeats, messages to the complainant
+			"hsq_app.complaints.events.on_update",
+		],
+		"before_insert": "hsq_app.complaints.events.before_insert",
+		"before_validate": "hsq_app.complaints.events.before_validate",
+		"after_insert": "hsq_app.complaints.events.after_insert",
+	},
 	# a closed task may close the inspection that proposed it (issue 17)
 	"HSQ Rectification Task": {"on_update": "hsq_app.inspection.visits.on_task_update"},
 	"File": {
-		"before_insert": "hsq_app.rectification.evidence.before_file_change",
-		"on_trash": "hsq_app.rectification.evidence.before_file_change",
+		"before_insert": [
+			"hsq_app.rectification.evidence.before_file_change",
+			"hsq_app.complaints.attachments.before_insert",  # issue 16
+		],
+		"after_insert": "hsq_app.complaints.attachments.after_insert",
+		"on_trash": [
+			"hsq_app.rectification.evidence.before_file_change",
+			"hsq_app.complaints.attachments.on_trash",
+		],
 	},
 	# survey codes from the moment a department or institution exists (QR posters, staff links)
 	"HSQ Department": {"before_insert": "hsq_app.survey.codes.assign_department_code"},
@@ -114,7 +133,11 @@ doctype_js = {
 	"HSQ Department": ["public/js/survey_code.js"],
 	"HSQ Institution": ["public/js/survey_code.js"],
 	"HSQ Survey Callback": ["public/js/survey_callback.js"],
-	"HSQ Complaint": ["public/js/hsq_complaint_rectification.js", "public/js/complaint_audit_button.js"],
+	"HSQ Complaint": [
+		"public/js/hsq_complaint_rectification.js",
+		"public/js/complaint_audit_button.js",
+		"public/js/complaint_platform.js",  # issue 16
+	],
 }
 
 scheduler_events = {
@@ -141,6 +164,8 @@ scheduler_events = {
 			# survey answers that need a call back get their task; SMS whose pause is over are retried
 			"hsq_app.survey.loop.sweep",
 			"hsq_app.messaging.sms.retry_due",
+			# issue 16: platform deliveries whose pause is over
+			"hsq_app.complaints.platform.delivery.retry_due",
 		],
 		# 00:30 on the 1st: draft last month's follow-up reports
 		"30 0 1 * *": ["hsq_app.follow_up.monthly_report.draft_monthly_reports"],

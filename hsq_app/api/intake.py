@@ -9,10 +9,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
+from hsq_app.complaints.platform.orders import platform_for_channel
 from hsq_app.permissions import require_role
 from hsq_app.roles import INTAKE_INTEGRATION
 from hsq_app.utils.text import has_control_characters, plain_text
 
+PLATFORM_FIELDS = ("platform", "platform_order_no", "platform_sign_by", "platform_answer_by")
 ACCEPTED_FIELDS = {
 	"channel",
 	"external_ref",
@@ -30,12 +32,15 @@ ACCEPTED_FIELDS = {
 	"demands",
 	"severity",
 	"is_complex",
+	# issue 16: the platform's work order (system fields, set through the order's registration)
+	*PLATFORM_FIELDS,
 }
 REQUIRED = ("channel", "external_ref", "institution", "category", "description")
 LINKS = {
 	"institution": "HSQ Institution",
 	"department": "HSQ Department",
 	"category": "HSQ Complaint Category",
+	"platform": "HSQ Platform",
 }
 
 
@@ -113,6 +118,12 @@ def _clean(payload: dict) -> dict:
 		except Exception:
 			_fail(_("received_at is not a date and time: {0}").format(data["received_at"]))
 		_check_received_at(data["received_at"])
+	for key in ("platform_sign_by", "platform_answer_by"):
+		if data.get(key):
+			try:
+				data[key] = get_datetime(data[key])
+			except Exception:
+				_fail(_("{0} is not a date and time: {1}").format(key, data[key]))
 	if "staff_involved" in data:
 		rows = [s if isinstance(s, dict) else {"staff": s} for s in data["staff_involved"]]
 		for row in rows:
@@ -178,7 +189,11 @@ def create_complaint(**payload):
 	name = _existing(data["channel"], data["external_ref"])
 	if name:
 		return _repeat(name, data)
+	order = {k: data.pop(k) for k in PLATFORM_FIELDS if data.get(k)}
+	order.setdefault("platform", platform_for_channel(data["channel"]))
 	doc = frappe.get_doc({"doctype": "HSQ Complaint", **data})
+	# read by hsq_app.complaints.platform.orders.on_registration (system fields: not the caller's)
+	doc.flags.hsq_platform_order = order if order.get("platform") else None
 	try:
 		doc.insert()
 	except frappe.DuplicateEntryError:

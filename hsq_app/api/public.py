@@ -114,6 +114,7 @@ def complaint_status(tracking_code: str):
 				"received_at",
 				"resolved_at",
 				"closed_at",
+				"resolve_by",
 				"reply_to_complainant",
 				"institution",
 			],
@@ -132,5 +133,7 @@ def complaint_status(tracking_code: str):
 		"received_at": str(row.received_at),
 		"resolved_at": str(row.resolved_at or ""),
 		"closed_at": str(row.closed_at or ""),
+		# the legal time limit the registration SMS gave (issue 16): the same milestones here
+		"answer_by": str(row.resolve_by or "")[:10],
 		"reply": row.reply_to_complainant if answered else "",
 	}

@@ -39,7 +39,7 @@ class SeverityChangeError(frappe.ValidationError):
 
 
 # derived by the controller on every save from other fields, whatever the caller sent
-DERIVED = ("intake_key", "highest_severity")
+DERIVED = ("intake_key", "highest_severity", "phone_key")
 
 SYSTEM_FIELDS = (
 	"registered_by",
@@ -61,6 +61,17 @@ SYSTEM_FIELDS = (
 	"paused_since",
 	"paused_hours",
 	"extension_days",
+	# issue 16: repeats and platform work orders (hsq_app.complaints.repeats, .platform)
+	"repeat_of",
+	"repeat_count",
+	"merged_into",
+	"platform",
+	"platform_order_no",
+	"platform_status",
+	"platform_sign_by",
+	"platform_answer_by",
+	"platform_signed_at",
+	"urge_count",
 )
 
 REGISTRATION = (

@@ -30,6 +30,7 @@ from frappe.utils import cint, cstr, get_datetime
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
+from hsq_app.complaints.repeats import counted
 from hsq_app.rectification.tasks import now
 
 RECORD = "HSQ Accountability Record"
@@ -49,7 +50,11 @@ class AccountabilityError(frappe.ValidationError):
 
 
 def counts(complaint) -> bool:
-	return complaint.get("workflow_state") == wf.CLOSED and complaint.get("finding") in UPHELD
+	return (
+		complaint.get("workflow_state") == wf.CLOSED
+		and complaint.get("finding") in UPHELD
+		and not complaint.get("merged_into")
+	)
 
 
 def _staff(complaint) -> set[str]:
@@ -133,6 +138,7 @@ def qualifying_complaints(subject_type: str, subject: str, year: int) -> list[fr
 		.select(C.name, C.received_at, C.category, C.finding)
 		.where(C.workflow_state == wf.CLOSED)
 		.where(C.finding.isin(UPHELD))
+		.where(counted(C))
 		.where(C.received_at >= datetime(year, 1, 1))
 		.where(C.received_at < datetime(year + 1, 1, 1))
 		.orderby(C.received_at)
@@ -270,6 +276,7 @@ def recompute_year(year: int) -> None:
 		& C.finding.isin(UPHELD)
 		& (C.received_at >= start)
 		& (C.received_at < end)
+		& counted(C)
 	)
 	staff = {
 		r[0]

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, get_datetime, get_url, getdate, now_datetime, today
+from frappe.utils import add_days, cint, get_datetime, get_url, getdate, now_datetime
 
 from hsq_app.messaging.sms import send_sms
 from hsq_app.survey import codes

@@ -12,6 +12,7 @@ import frappe
 from frappe import _
 
 from hsq_app.complaints import workflow as wf
+from hsq_app.complaints.repeats import counted
 
 # (fieldname, label, fieldtype, options, width); labels are translated per request in execute()
 FIELDS = [
@@ -146,6 +147,7 @@ def build_filters(filters) -> list:
 		out.append(["HSQ Complaint", "received_at", ">=", filters.from_date])
 	if filters.get("to_date"):
 		out.append(["HSQ Complaint", "received_at", "<=", f"{filters.to_date} 23:59:59"])
+	out.append(counted())  # a merged duplicate counts nowhere
 	return out
 
 

@@ -60,6 +60,7 @@ def get_rows(filters, group_by):
 	conditions = ["c.received_at >= %(from)s", "c.received_at < DATE_ADD(%(to)s, INTERVAL 1 DAY)"]
 	conditions.append("IFNULL(c.workflow_state, '') != %(not_accepted)s")
 	values["not_accepted"] = wf.NOT_ACCEPTED
+	conditions.append("IFNULL(c.merged_into, '') = ''")  # a merged duplicate counts nowhere
 	if institutions is not None:
 		conditions.append("c.institution IN %(institutions)s")
 		values["institutions"] = tuple(institutions)

@@ -14,6 +14,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, flt, get_first_day, get_last_day, getdate
 
 from hsq_app.complaints import workflow as wf
+from hsq_app.complaints.repeats import counted
 from hsq_app.follow_up import stats
 from hsq_app.rectification.tasks import CLOSED as TASK_CLOSED
 from hsq_app.utils.report import column
@@ -72,7 +73,7 @@ def _complaints_received(out, institutions, month, span):
 			Sum(Case().when(c.finding.isin(["Upheld", "Partially Upheld"]), 1).else_(0)).as_("upheld"),
 			Sum(Case().when(c.escalation_level > 0, 1).else_(0)).as_("escalated"),
 		)
-		.where(c.institution.isin(institutions) & (c.received_at >= start) & (c.received_at <= end_ts))
+		.where(c.institution.isin(institutions) & (c.received_at >= start) & (c.received_at <= end_ts) & counted(c))
 		.groupby(c.institution)
 	).run(as_dict=True)
 	for r in received:
@@ -89,7 +90,7 @@ def _complaints_resolved(out, institutions, month, span):
 			Count("*").as_("resolved"),
 			Sum(Case().when(c.resolved_at <= c.resolve_by, 1).else_(0)).as_("on_time"),
 		)
-		.where(c.institution.isin(institutions) & (c.resolved_at >= start) & (c.resolved_at <= end_ts))
+		.where(c.institution.isin(institutions) & (c.resolved_at >= start) & (c.resolved_at <= end_ts) & counted(c))
 		.groupby(c.institution)
 	).run(as_dict=True)
 	for r in resolved:

@@ -1,0 +1,22 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+
+from urllib.parse import urlparse
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class HSQPlatform(Document):
+	def validate(self):
+		if self.url:
+			url = urlparse(self.url.strip())
+			# events carry personal data: HTTPS only (plain HTTP only to this machine, for tests)
+			if not url.hostname or not (
+				url.scheme == "https" or (url.scheme == "http" and url.hostname in LOOPBACK)
+			):
+				frappe.throw(_("The delivery URL must be an https:// address"))
+			self.url = self.url.strip()

@@ -1,0 +1,193 @@
+"""Repeat (重复反映) and duplicate complaints, and the leader's long-unresolved list.
+
+* The complainant's phone is compared through ``phone_key``, a keyed hash (HMAC-SHA256 with the
+  site's encryption key) of the normalised number: no second clear copy of the phone is stored.
+* On registration, from any door, earlier complaints within ``HSQ Settings.repeat_window_days``
+  from the same phone, or with similar text at the same institution, make the new one a repeat:
+  ``repeat_of`` the earliest of them, ``repeat_count`` how many there are.
+* ``merge_duplicate`` folds a true duplicate into the first complaint: the duplicate gets
+  ``merged_into`` and is closed without a finding; the first one is not reopened. A merged
+  complaint counts nowhere (``counted`` is the one filter reports, accountability and SLA use).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from difflib import SequenceMatcher
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, flt, get_datetime, now_datetime
+
+from hsq_app.complaints import workflow as wf
+from hsq_app.messaging.sms import normalize_phone
+
+TEXT_CANDIDATES = 200
+TEXT_CHARS = 500
+
+
+class MergeError(frappe.ValidationError):
+	pass
+
+
+def phone_key(phone: str | None) -> str | None:
+	number = normalize_phone(phone)
+	if not number:
+		return None
+	from frappe.utils.password import get_encryption_key
+
+	return hmac.new(get_encryption_key().encode(), number.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def counted(table=None):
+	"""The condition that leaves merged duplicates out: a qb criterion, or a get_list filter."""
+	if table is None:
+		return ["HSQ Complaint", "merged_into", "is", "not set"]
+	return table.merged_into.isnull() | (table.merged_into == "")
+
+
+def on_before_validate(doc) -> None:
+	"""Derived on every save: the phone's key follows the phone (and is gone when anonymous)."""
+	doc.phone_key = None if cint(doc.is_anonymous) else phone_key(doc.complainant_phone)
+
+
+def on_before_insert(doc) -> None:
+	"""Registration from any door: mark a repeat."""
+	on_before_validate(doc)
+	earlier = earlier_reports(doc)
+	doc.repeat_of = earlier[0].name if earlier else None
+	doc.repeat_count = len(earlier)
+
+
+def _similar(a: str | None, b: str | None, threshold: float) -> bool:
+	if not (a and b):
+		return False
+	# the opening of the text says what the matter is; the cheap bounds first
+	m = SequenceMatcher(None, a[:TEXT_CHARS], b[:TEXT_CHARS], autojunk=False)
+	return m.real_quick_ratio() >= threshold and m.quick_ratio() >= threshold and m.ratio() >= threshold
+
+
+def earlier_reports(doc) -> list[frappe._dict]:
+	"""Earlier counted complaints of the same matter, oldest first (no permission filter: used by
+	the app itself; what a user is shown goes through ``related``)."""
+	window, threshold = (
+		frappe.db.get_single_value("HSQ Settings", "repeat_window_days"),
+		flt(frappe.db.get_single_value("HSQ Settings", "repeat_text_similarity")),
+	)
+	received = get_datetime(doc.received_at or now_datetime())
+	since = add_days(received, -(cint(window) or 180))
+	C = frappe.qb.DocType("HSQ Complaint")
+	base = (
+		frappe.qb.from_(C)
+		.select(C.name, C.received_at, C.description, C.institution, C.phone_key)
+		.where(C.received_at >= since)
+		.where(C.received_at <= received)
+		.where(counted(C))
+		.where(C.name != (doc.name or ""))
+		.orderby(C.received_at)
+		.orderby(C.name)
+	)
+	found = {}
+	if doc.phone_key:
+		for row in base.where(C.phone_key == doc.phone_key).run(as_dict=True):
+			found[row.name] = row
+	threshold = threshold or 0.8
+	if doc.description and threshold < 1:
+		rows = base.where(C.institution == doc.institution).limit(TEXT_CANDIDATES).run(as_dict=True)
+		for row in rows:
+			if row.name not in found and _similar(doc.description, row.description, threshold):
+				found[row.name] = row
+	return sorted(found.values(), key=lambda r: (r.received_at, r.name))
+
+
+@frappe.whitelist()
+def related(complaint: str) -> list[dict]:
+	"""The complaint's earlier and later reports of the same matter that the caller may see."""
+	doc = frappe.get_doc("HSQ Complaint", complaint)
+	doc.check_permission("read")
+	root = doc.repeat_of or doc.name
+	return frappe.get_list(
+		"HSQ Complaint",
+		filters=[["name", "!=", doc.name]],
+		or_filters=[["name", "=", root], ["repeat_of", "=", root], ["merged_into", "=", root]],
+		fields=["name", "received_at", "channel", "workflow_state", "merged_into", "repeat_of"],
+		order_by="received_at asc",
+		limit_page_length=50,
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def merge_duplicate(complaint: str, into: str) -> dict:
+	"""Fold a true duplicate (the same event reported twice) into the first complaint."""
+	from hsq_app.permissions import require_role
+	from hsq_app.roles import BUREAU_ADMIN, QUALITY_OFFICER
+
+	require_role(QUALITY_OFFICER, BUREAU_ADMIN)
+	dup = frappe.get_doc("HSQ Complaint", complaint)
+	first = frappe.get_doc("HSQ Complaint", into)
+	dup.check_permission("write")
+	first.check_permission("read")
+	if dup.name == first.name or first.merged_into or dup.merged_into:
+		frappe.throw(_("Complaint {0} cannot be merged into {1}").format(dup.name, first.name), MergeError)
+	if dup.institution != first.institution:
+		frappe.throw(_("Only complaints about the same institution can be merged"), MergeError)
+	if dup.workflow_state in wf.FINAL_STATES:
+		frappe.throw(
+			_("Complaint {0} is {1} and can no longer be changed").format(dup.name, _(dup.workflow_state)),
+			MergeError,
+		)
+	if get_datetime(first.received_at) > get_datetime(dup.received_at):
+		frappe.throw(_("Merge the later complaint into the earlier one"), MergeError)
+	now = now_datetime()
+	# a system write: the duplicate leaves every count and clock (Closed, final, no finding)
+	frappe.db.set_value(
+		"HSQ Complaint",
+		dup.name,
+		{"merged_into": first.name, "workflow_state": wf.CLOSED, "closed_at": now},
+	)
+	frappe.db.set_value(
+		"HSQ Complaint", first.name, "repeat_count", cint(first.repeat_count) + 1, update_modified=False
+	)
+	dup.add_comment(
+		"Info", _("Merged as a duplicate into {0} by {1}").format(first.name, frappe.session.user)
+	)
+	first.add_comment(
+		"Info", _("Duplicate {0} ({1}) merged into this complaint").format(dup.name, _(dup.channel))
+	)
+	_close_todos(dup.name)
+	return {"name": dup.name, "merged_into": first.name}
+
+
+def _close_todos(name: str) -> None:
+	T = frappe.qb.DocType("ToDo")
+	(
+		frappe.qb.update(T)
+		.set(T.status, "Closed")
+		.where((T.reference_type == "HSQ Complaint") & (T.reference_name == name) & (T.status == "Open"))
+	).run()
+
+
+@frappe.whitelist()
+def long_unresolved(limit: int = 100) -> list[dict]:
+	"""The leader's list: open complaints older than ``long_unresolved_days`` and repeatedly reported
+	matters, oldest first, as far as the caller may see."""
+	days = cint(frappe.db.get_single_value("HSQ Settings", "long_unresolved_days") or 30)
+	return frappe.get_list(
+		"HSQ Complaint",
+		filters=[["workflow_state", "in", list(wf.OPEN_STATES)], counted()],
+		or_filters=[["received_at", "<", add_days(now_datetime(), -days)], ["repeat_count", ">", 0]],
+		fields=[
+			"name",
+			"received_at",
+			"institution",
+			"department",
+			"category",
+			"workflow_state",
+			"repeat_count",
+			"repeat_of",
+			"urge_count",
+		],
+		order_by="received_at asc",
+		limit_page_length=min(cint(limit) or 100, 500),
+	)

@@ -1,0 +1,271 @@
+"""Repeat (重复反映) and duplicate complaints, the leader's long-unresolved list, and the messages a
+complainant gets on registration, answer and closing."""
+
+from datetime import timedelta
+
+import frappe
+import pytest
+from factories import make_complaint, uid
+from frappe.model.workflow import apply_workflow
+
+from hsq_app.complaints import repeats
+from hsq_app.complaints.api import apply_action
+from hsq_app.complaints.complainant_sms import ANSWERED, CLOSED, REGISTERED
+from hsq_app.messaging import sms
+from hsq_app.messaging.gateway import FakeGateway
+from hsq_app.rectification import accountability
+
+RESOLUTION = {"finding": "Upheld", "resolution": "已核实并整改", "reply_to_complainant": "已致歉并说明"}
+
+
+@pytest.fixture(autouse=True)
+def fake_sms():
+	frappe.flags.hsq_fake_sms = True
+	FakeGateway.reset()
+	yield FakeGateway
+	FakeGateway.reset()
+	frappe.flags.hsq_fake_sms = False
+
+
+def as_user(user):
+	frappe.set_user(user)
+	frappe.local.hsq_active_staff = {}
+
+
+def act(user, name, action, **values):
+	as_user(user)
+	try:
+		if values:
+			return apply_action(name, action, values)
+		return apply_workflow(frappe.get_doc("HSQ Complaint", name).as_dict(), action)
+	finally:
+		frappe.set_user("Administrator")
+
+
+def register(w, **kw):
+	kw.setdefault("complainant_phone", phone())
+	as_user(w.a.officer)
+	try:
+		return make_complaint(w.a.institution, description=kw.pop("description", f"情况{uid()}"), **kw)
+	finally:
+		frappe.set_user("Administrator")
+
+
+def phone():
+	return "139" + str(abs(hash(uid())))[:8].rjust(8, "0")
+
+
+def closed(w, name, feedback="Satisfied"):
+	act(w.a.officer, name, "Dispatch", department=w.a.dept1)
+	act(w.a.handler1, name, "Accept")
+	act(w.a.handler1, name, "Start")
+	act(w.a.handler1, name, "Submit for Approval", **RESOLUTION)
+	act(w.a.head1, name, "Approve")
+	act(w.a.officer, name, "Close", complainant_feedback=feedback)
+
+
+# ------------------------------------------------------------------------------------ repeats
+
+
+def test_a_repeat_from_the_same_phone_is_flagged_on_registration(shared_world):
+	w = shared_world
+	number = phone()
+	first = register(w, complainant_phone=number)
+	assert not first.repeat_of and first.repeat_count == 0
+	second = register(w, complainant_phone=f"+86 {number}", description="完全不同的事情")
+	assert second.repeat_of == first.name and second.repeat_count == 1
+	third = register(w, complainant_phone=number)
+	assert third.repeat_of == first.name and third.repeat_count == 2
+	# the phone is compared through a keyed hash, not stored twice in clear
+	key = frappe.db.get_value("HSQ Complaint", second.name, "phone_key")
+	assert key and number not in key and key == repeats.phone_key(number)
+	# someone else is no repeat
+	assert not register(w, complainant_phone=phone()).repeat_of
+
+
+def test_similar_text_at_the_same_institution_is_a_repeat_and_the_window_is_configurable(shared_world):
+	w = shared_world
+	text = f"门诊三楼收费窗口排队过长，工作人员态度冷漠 {uid()}"
+	first = register(w, complainant_phone=phone(), description=text)
+	assert register(w, is_anonymous=1, description=text + "。").repeat_of == first.name
+	frappe.db.set_single_value("HSQ Settings", "repeat_window_days", 1)
+	assert (
+		repeats.earlier_reports(
+			frappe._dict(
+				name=None,
+				received_at=frappe.utils.now_datetime() + timedelta(days=3),
+				phone_key=None,
+				description=text,
+				institution=w.a.institution,
+			)
+		)
+		== []
+	)
+
+
+def test_a_merged_duplicate_counts_once_in_ledger_summary_and_accountability(shared_world):
+	w = shared_world
+	from hsq_app.complaints.report.complaint_ledger import complaint_ledger
+	from hsq_app.hsq_setup.report.monthly_bureau_summary import monthly_bureau_summary
+
+	def ledger_total():
+		_cols, _rows, _msg, _chart, summary = complaint_ledger.execute({"institution": w.a.institution})
+		return summary[0]["value"]
+
+	def summary_received():
+		_cols, rows, *_ = monthly_bureau_summary.execute(
+			{"institution": w.a.institution, "month": frappe.utils.today()}
+		)
+		return next(r for r in rows if r.get("institution") == w.a.institution).get("received") or 0
+
+	ledger0, summary0 = ledger_total(), summary_received()
+	staff = frappe.get_all("HSQ Staff", filters={"institution": w.a.institution}, pluck="name", limit=1)[0]
+	number = phone()
+	first = register(w, complainant_phone=number, staff_involved=[{"staff": staff}])
+	dup = register(w, complainant_phone=number, channel="12345 Hotline", staff_involved=[{"staff": staff}])
+	assert dup.repeat_of == first.name
+	assert (ledger_total(), summary_received()) == (ledger0 + 2, summary0 + 2)
+
+	as_user(w.a.officer)
+	repeats.merge_duplicate(dup.name, first.name)
+	frappe.set_user("Administrator")
+	dup.reload()
+	assert dup.merged_into == first.name and dup.workflow_state == "Closed"
+	assert frappe.db.get_value("HSQ Complaint", first.name, "workflow_state") == "Registered"
+	assert (ledger_total(), summary_received()) == (ledger0 + 1, summary0 + 1)
+	closed(w, first.name)
+	year = frappe.utils.now_datetime().year
+	counted = accountability.qualifying_complaints("Staff", staff, year)
+	assert first.name in {c.name for c in counted} and dup.name not in {c.name for c in counted}
+	# a merged complaint can no longer be changed, nor merged again
+	with pytest.raises(frappe.ValidationError):
+		as_user(w.a.officer)
+		repeats.merge_duplicate(dup.name, first.name)
+	frappe.set_user("Administrator")
+
+
+def test_merging_needs_the_officer_and_the_same_institution(shared_world):
+	w = shared_world
+	first = register(w, received_at=frappe.utils.now_datetime() - timedelta(hours=2))
+	dup = register(w)
+	as_user(w.a.handler1)
+	with pytest.raises(frappe.PermissionError):
+		repeats.merge_duplicate(dup.name, first.name)
+	as_user(w.b.officer)
+	with pytest.raises(frappe.PermissionError):
+		repeats.merge_duplicate(dup.name, first.name)
+	as_user(w.a.officer)
+	with pytest.raises(repeats.MergeError):
+		repeats.merge_duplicate(first.name, dup.name)  # the earlier one is kept
+	frappe.set_user("Administrator")
+
+
+def test_the_leaders_list_holds_long_unresolved_and_repeated_matters_oldest_first(shared_world):
+	w = shared_world
+	old = register(w, received_at=frappe.utils.now_datetime() - timedelta(days=60))
+	number = phone()
+	register(w, complainant_phone=number)
+	repeated = register(w, complainant_phone=number)
+	fresh = register(w)
+	as_user(w.a.leader)
+	names = [r.name for r in repeats.long_unresolved()]
+	assert old.name in names and repeated.name in names and fresh.name not in names
+	assert names.index(old.name) < names.index(repeated.name)
+	as_user(w.b.leader)
+	assert old.name not in [r.name for r in repeats.long_unresolved()]
+	frappe.set_user("Administrator")
+
+
+# ------------------------------------------------------------------------------------ messages
+
+
+def logs(name):
+	return frappe.get_all(
+		sms.LOG,
+		filters={"reference_doctype": "HSQ Complaint", "reference_name": name},
+		fields=["template", "status", "attempts", "receiver", "message"],
+		order_by="creation asc",
+	)
+
+
+def test_registration_answer_and_closing_each_send_one_sms_to_a_named_complainant(shared_world):
+	w = shared_world
+	number = phone()
+	doc = register(w, complainant_phone=number)
+	closed(w, doc.name)
+	rows = logs(doc.name)
+	assert [r.template for r in rows] == [REGISTERED, ANSWERED, CLOSED]
+	assert {r.status for r in rows} == {"Sent"} and {r.receiver for r in rows} == {number}
+	assert doc.tracking_code in rows[0].message
+	resolve_by = frappe.utils.getdate(frappe.db.get_value("HSQ Complaint", doc.name, "resolve_by"))
+	assert str(resolve_by) in rows[0].message
+	assert "/survey/" in rows[2].message
+	assert len(FakeGateway.outbox) == 3
+
+
+def test_an_anonymous_complainant_gets_no_message(shared_world):
+	w = shared_world
+	doc = register(w, is_anonymous=1)
+	closed(w, doc.name)
+	assert logs(doc.name) == [] and FakeGateway.outbox == []
+
+
+def test_a_failed_send_is_retried_and_visible(shared_world):
+	w = shared_world
+	FakeGateway.fail_next = 1
+	doc = register(w, complainant_phone=phone())
+	[row] = logs(doc.name)
+	assert (row.status, row.attempts) == ("Retrying", 1)
+	sms.retry_due(now=frappe.utils.now_datetime() + timedelta(hours=1))
+	[row] = logs(doc.name)
+	assert (row.status, row.attempts) == ("Sent", 2)
+	assert [m for to, m in FakeGateway.outbox if to == row.receiver] == [row.message]
+
+
+# ------------------------------------------------------------------------------------ attachments
+
+
+def attach(name, file_name, is_private=1, content=b"%PDF-1.4 signed form"):
+	return frappe.get_doc(
+		{
+			"doctype": "File",
+			"file_name": file_name,
+			"attached_to_doctype": "HSQ Complaint",
+			"attached_to_name": name,
+			"is_private": is_private,
+			"content": content,
+		}
+	).insert()
+
+
+def test_the_signed_registration_form_is_attached_privately_and_on_the_timeline(shared_world):
+	w = shared_world
+	from hsq_app.complaints.attachments import AttachmentError
+
+	doc = register(w)
+	as_user(w.a.officer)
+	try:
+		f = attach(doc.name, "投诉登记表.pdf")
+		assert f.is_private
+		with pytest.raises(AttachmentError):
+			attach(doc.name, "script.exe")
+		with pytest.raises(AttachmentError):
+			attach(doc.name, "scan.pdf", is_private=0)
+		as_user(w.b.officer)
+		with pytest.raises(frappe.PermissionError):
+			attach(doc.name, "other.pdf")
+	finally:
+		frappe.set_user("Administrator")
+	comments = frappe.get_all("Comment", filters={"reference_name": doc.name}, pluck="content")
+	assert any("投诉登记表.pdf" in c for c in comments)
+
+
+def test_the_leaders_report_lists_the_same_rows(shared_world):
+	from hsq_app.complaints.report.long_unresolved_and_repeated import long_unresolved_and_repeated as report
+
+	w = shared_world
+	old = register(w, received_at=frappe.utils.now_datetime() - timedelta(days=45))
+	as_user(w.a.leader)
+	_cols, rows = report.execute({})
+	frappe.set_user("Administrator")
+	assert old.name in [r.name for r in rows]
