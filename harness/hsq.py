@@ -1029,7 +1029,7 @@ serverurl=unix://{supervisor_sock(cfg, tag)}
 		program(
 			"web",
 			f"{b}/env/bin/gunicorn -b 127.0.0.1:{gport} -w {workers} --max-requests 5000"
-			f" --max-requests-jitter 500 -t 120 --graceful-timeout 30 frappe.app:application --preload",
+			f" --max-requests-jitter 500 -t 120 --graceful-timeout 30 hsq_app.wsgi:application --preload",
 			b / "sites",
 			stopwait=40,
 		),
