@@ -702,8 +702,18 @@ def site_exists(cfg: Config, site: str) -> bool:
 	return (cfg.bench / "sites" / site / "site_config.json").exists()
 
 
+def forget_module_map(cfg: Config, runner: Runner) -> None:
+	"""Frappe caches the apps' module map in Redis (for a site still without a database under
+	``None|app_modules``): a module added to modules.txt since would be unknown to a new or
+	migrated site, whose DocTypes of that module then fail to import. Forget the cached maps."""
+	url = shlex.quote(cfg.redis_url)
+	script = f"redis-cli -u {url} --scan --pattern '*app_modules' | xargs -r redis-cli -u {url} del >/dev/null"
+	runner.run("site", ["sh", "-c", script], as_bench_user=False, quiet=True, check=False)
+
+
 def new_site(cfg: Config, runner: Runner, site: str) -> None:
 	log(f"creating site {site}")
+	forget_module_map(cfg, runner)
 	runner.bench(
 		"site",
 		"new-site",
@@ -751,6 +761,7 @@ def migrate_if_changed(cfg: Config, runner: Runner, site: str) -> None:
 	if APP not in installed:
 		runner.site_cmd("site", site, "install-app", APP)
 	log(f"migrating {site}")
+	forget_module_map(cfg, runner)
 	runner.site_cmd("site", site, "migrate")
 	runner.run("site", ["sh", "-c", f"printf '%s' {fp} > {shlex.quote(str(stamp))}"])
 
@@ -1530,6 +1541,7 @@ def cmd_restore(cfg: Config, runner: Runner, bundle_arg: str, site: str | None) 
 		) if cfg.as_root else None
 		files = {role: work / meta["name"] for role, meta in manifest["files"].items()}
 		log(f"restoring {manifest['site']} ({manifest['created']}) into new site {site}")
+		forget_module_map(cfg, runner)
 		runner.bench(
 			"restore",
 			"new-site",

@@ -475,6 +475,8 @@ READ_ONLY = {
 	"hsq_app.rectification.api.tasks_for",
 	"hsq_app.survey.indicators.workspace_indicators",  # figures of this month, within the viewer's reach
 	"hsq_app.survey.poster.download",  # a PDF of a department's or institution's QR poster
+	"hsq_app.complaints.repeats.related",
+	"hsq_app.complaints.repeats.long_unresolved",
 }
 READ_ONLY_PREFIXES = ("get_", "search", "list_", "coverage", "time_left", "preview")
 

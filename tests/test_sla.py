@@ -496,7 +496,7 @@ def test_escalation_queues_one_digest_email_per_recipient(swept):
 		counts = sla.sweep(now=D(2025, 10, 15, 9))  # level 1 only: the department head
 		assert counts["notifications"] == 2
 		[(method, job)] = [
-			e for e in swept.enqueued if e[0].startswith("hsq_app")
+			e for e in swept.enqueued if e[0].startswith("hsq_app.complaints.sla")
 		]  # the digest job, run as the worker would after commit
 		assert method == "hsq_app.complaints.sla.notify.send_escalation_emails"
 		assert notify.send_escalation_emails(job["digests"]) == 1
@@ -606,7 +606,7 @@ def test_two_sweeps_in_parallel_escalate_nothing_twice(world, monkeypatch):
 		assert len(results) == 2
 		assert sorted(r.get("escalated", 0) for r in results)[0] == 0
 		# one digest run (registering the complaints also enqueued assignment notifications)
-		assert [m for m in enqueued if m.startswith("hsq_app")] == [
+		assert [m for m in enqueued if m.startswith("hsq_app.complaints.sla")] == [
 			"hsq_app.complaints.sla.notify.send_escalation_emails"
 		]
 		for name in names:
