@@ -113,6 +113,8 @@ doc_events = {
 	# survey codes from the moment a department or institution exists (QR posters, staff links)
 	"HSQ Department": {"before_insert": "hsq_app.survey.codes.assign_department_code"},
 	"HSQ Institution": {"before_insert": "hsq_app.survey.codes.assign_institution_codes"},
+	# messages held while no gateway was configured go out once the admin configures one
+	"SMS Settings": {"on_update": "hsq_app.messaging.sms.release_held"},
 }
 
 # the light survey page (hsq_app/www/survey) answers /survey/<code>

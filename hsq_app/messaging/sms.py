@@ -7,25 +7,29 @@ with retries.
 
 ``send_sms`` renders the template now, writes an **HSQ SMS Log** row (Queued, or Opted Out when the
 receiver asked for no more messages) and enqueues its delivery after the transaction commits.
-Delivery goes through the gateway (hsq_app.messaging.gateway); a failure is kept on the log and
-tried again by the ``retry_due`` job with growing pauses, up to ``MAX_ATTEMPTS``.
+Delivery goes through the gateway (hsq_app.messaging.gateway) from the shared outbox
+(hsq_app.utils.outbox): a failure is kept on the log and tried again by the ``retry_due`` job with
+growing pauses, up to ``MAX_ATTEMPTS``; while no gateway is configured messages wait as Held and go
+out when the admin saves SMS Settings.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import frappe
 from frappe import _
-from frappe.utils import cint, now_datetime
+from frappe.utils import now_datetime
 
-from hsq_app.messaging.gateway import GatewayError, get_gateway
+from hsq_app.messaging.gateway import GatewayError, NotConfigured, get_gateway
+from hsq_app.utils import outbox
+from hsq_app.utils.records import ensure
 
 LOG = "HSQ SMS Log"
-MAX_ATTEMPTS = 4
-RETRY_MINUTES = (5, 30, 120)  # pause before the 2nd, 3rd and 4th attempt
 MAX_LENGTH = 500
+# pauses before the 2nd, 3rd and 4th attempt; a registration notice held a week would confuse
+BOX = outbox.Outbox(LOG, "hsq_app.messaging.sms.deliver", "log_name", (5, 30, 120), ("Sent", "sent_at"), 48)
+MAX_ATTEMPTS = BOX.max_attempts
 
 
 class UnknownTemplate(frappe.ValidationError):
@@ -95,58 +99,33 @@ def send_sms(
 
 
 def enqueue_delivery(log_name: str) -> None:
-	frappe.enqueue(
-		"hsq_app.messaging.sms.deliver",
-		queue="short",
-		log_name=log_name,
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.in_test),
-	)
+	outbox.enqueue(BOX, log_name)
 
 
 def deliver(log_name: str) -> str:
 	"""Send one logged message through the gateway (the background job); returns its new status."""
-	log = frappe.db.get_value(
-		LOG, log_name, ["name", "status", "receiver", "message", "attempts"], as_dict=True, for_update=True
-	)
-	if not log or log.status not in ("Queued", "Retrying"):
-		return log.status if log else "Missing"
-	attempts = cint(log.attempts) + 1
-	values = {"attempts": attempts}
-	try:
-		get_gateway().send(log.receiver, log.message)
-	except GatewayError as e:
-		values["last_error"] = str(e)[:500]
-		if attempts >= MAX_ATTEMPTS:
-			values.update(status="Failed", next_attempt_at=None)
-		else:
-			pause = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1]
-			values.update(status="Retrying", next_attempt_at=now_datetime() + timedelta(minutes=pause))
-	else:
-		values.update(status="Sent", sent_at=now_datetime(), next_attempt_at=None, last_error=None)
-	frappe.db.set_value(LOG, log_name, values, update_modified=False)
-	return values["status"]
+
+	def send(row):
+		try:
+			get_gateway().send(row.receiver, row.message)
+		except NotConfigured as e:
+			raise outbox.Hold(str(e)) from e
+		except GatewayError as e:
+			raise outbox.SendError(str(e)) from e
+
+	return outbox.attempt(BOX, log_name, ["receiver", "message"], send)
 
 
 def retry_due(now=None) -> int:
 	"""Scheduled: try again every message whose pause is over. Returns how many were tried."""
-	due = frappe.get_all(
-		LOG,
-		filters={"status": "Retrying", "next_attempt_at": ("<=", now or now_datetime())},
-		pluck="name",
-		limit=500,
-	)
-	for name in due:
-		if frappe.flags.in_test:
-			deliver(name)
-		else:
-			enqueue_delivery(name)
-	return len(due)
+	return outbox.retry_due(BOX, now)
+
+
+def release_held(doc=None, method=None) -> int:
+	"""SMS Settings saved: send the messages held while no gateway was configured (last 48 hours)."""
+	return outbox.release_held(BOX)
 
 
 def ensure_template(name: str, body: str, description: str = "") -> None:
 	"""A default template, created once and editable afterwards (install and migrate)."""
-	if not frappe.db.exists("HSQ SMS Template", name):
-		frappe.get_doc(
-			{"doctype": "HSQ SMS Template", "template_name": name, "body": body, "description": description}
-		).insert(ignore_permissions=True)
+	ensure("HSQ SMS Template", name, {"template_name": name, "body": body, "description": description})

@@ -14,15 +14,20 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import timedelta
 
 import frappe
 from frappe.utils import cint, now_datetime
 
+from hsq_app.utils import outbox
+
 LOG = "HSQ Platform Delivery"
-MAX_ATTEMPTS = 8
-RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720)  # pause before the 2nd … 8th attempt
 TIMEOUT_SECONDS = 10
+# pauses (minutes) before the 2nd … 8th attempt; a platform needs every event, held or not
+PAUSES = (1, 5, 15, 60, 180, 360, 720)
+BOX = outbox.Outbox(
+	LOG, "hsq_app.complaints.platform.delivery.deliver", "name", PAUSES, ("Delivered", "delivered_at")
+)
+MAX_ATTEMPTS = BOX.max_attempts
 
 
 def idempotency_key(complaint: str, event: str, round_no: int) -> str:
@@ -74,13 +79,7 @@ def queue(doc, event: str, data: dict | None = None, round_no: int | None = None
 
 
 def enqueue(name: str) -> None:
-	frappe.enqueue(
-		"hsq_app.complaints.platform.delivery.deliver",
-		queue="short",
-		name=name,
-		enqueue_after_commit=True,
-		now=bool(frappe.flags.in_test),
-	)
+	outbox.enqueue(BOX, name)
 
 
 def _post(platform: str, key: str, event: str, body: bytes) -> int:
@@ -88,7 +87,7 @@ def _post(platform: str, key: str, event: str, body: bytes) -> int:
 
 	p = frappe.get_cached_doc("HSQ Platform", platform)
 	if not p.enabled or not p.url:
-		raise DeliveryError(f"platform {platform} has no delivery URL or is disabled")
+		raise outbox.Hold(f"platform {platform} has no delivery URL or is disabled")
 	secret = p.get_password("secret", raise_exception=False) or ""
 	timestamp = str(int(time.time()))
 	headers = {
@@ -102,63 +101,31 @@ def _post(platform: str, key: str, event: str, body: bytes) -> int:
 	try:
 		response = requests.post(p.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
 	except requests.RequestException as e:
-		raise DeliveryError(str(e)[:500]) from e
+		raise outbox.SendError(str(e)[:500], response_code=0) from e
 	return response.status_code
-
-
-class DeliveryError(Exception):
-	pass
 
 
 def deliver(name: str) -> str:
 	"""One attempt (the background job); returns the row's new status."""
-	row = frappe.db.get_value(
-		LOG,
-		name,
-		["name", "status", "platform", "event", "idempotency_key", "payload", "attempts"],
-		as_dict=True,
-		for_update=True,
-	)
-	if not row or row.status not in ("Queued", "Retrying"):
-		return row.status if row else "Missing"
-	attempts = cint(row.attempts) + 1
-	values = {"attempts": attempts}
-	code = None
-	try:
+
+	def send(row):
 		code = _post(row.platform, row.idempotency_key, row.event, row.payload.encode())
 		# 409: the platform already holds this key (an earlier attempt got through): delivered
 		if not (200 <= code < 300 or code == 409):
-			raise DeliveryError(f"HTTP {code}")
-	except DeliveryError as e:
-		values.update(last_error=str(e)[:500], response_code=code or 0)
-		if attempts >= MAX_ATTEMPTS:
-			values.update(status="Failed", next_attempt_at=None)
-		else:
-			pause = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1]
-			values.update(status="Retrying", next_attempt_at=now_datetime() + timedelta(minutes=pause))
-	else:
-		values.update(
-			status="Delivered", delivered_at=now_datetime(), next_attempt_at=None, response_code=code
-		)
-	frappe.db.set_value(LOG, name, values, update_modified=False)
-	return values["status"]
+			raise outbox.SendError(f"HTTP {code}", response_code=code)
+		return {"response_code": code}
+
+	return outbox.attempt(BOX, name, ["platform", "event", "idempotency_key", "payload"], send)
 
 
 def retry_due(now=None) -> int:
 	"""Scheduled: another attempt for every delivery whose pause is over."""
-	due = frappe.get_all(
-		LOG,
-		filters={"status": "Retrying", "next_attempt_at": ("<=", now or now_datetime())},
-		pluck="name",
-		order_by="next_attempt_at asc",
-		limit=500,
-	)
-	for name in due:
-		if frappe.flags.in_test:
-			deliver(name)
-		else:
-			enqueue(name)
-	return len(due)
+	return outbox.retry_due(BOX, now)
+
+
+def release_held(platform: str | None = None) -> int:
+	"""A platform got its URL or was enabled: deliver what waited for it (platforms need every event)."""
+	return outbox.release_held(BOX, {"platform": platform} if platform else None)
 
 
 def resend(name: str) -> dict:

@@ -20,3 +20,10 @@ class HSQPlatform(Document):
 			):
 				frappe.throw(_("The delivery URL must be an https:// address"))
 			self.url = self.url.strip()
+
+	def on_update(self):
+		if self.enabled and self.url:
+			from hsq_app.complaints.platform import delivery
+
+			# events logged while the platform had no URL (or was off) go out now, oldest first
+			delivery.release_held(self.name)

@@ -1,0 +1,136 @@
+"""An outbox: rows of a log DocType that a background job sends, retried with growing pauses.
+
+One owner for the loop that text messages (``messaging.sms``) and platform deliveries
+(``complaints.platform.delivery``) share. Each keeps its own log DocType, its own sender and its
+own pauses in an :class:`Outbox`; this module does the rest:
+
+- ``enqueue`` queues one row's attempt after the transaction commits (tests: at once);
+- ``attempt`` locks the row, calls the sender once and records the outcome: the done status, or
+  ``Retrying`` with the next attempt's time, or ``Failed`` after the last attempt;
+- ``retry_due`` (a scheduled job) queues every row whose pause is over;
+- a sender that cannot work yet (no gateway or URL configured) raises :class:`Hold`: the row waits
+  as ``Held`` without using up an attempt, and ``release_held`` queues it again once the admin has
+  configured the sender (older rows than the outbox's ``hold_hours`` end ``Failed`` instead).
+
+A row has the fields ``status`` (Queued, Retrying, Failed and the done status), ``attempts``,
+``next_attempt_at`` and ``last_error``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import frappe
+from frappe import _
+from frappe.utils import cint, now_datetime
+
+PENDING = ("Queued", "Retrying")
+
+
+class SendError(Exception):
+	"""The receiver did not take it (worth another try later); ``values`` are kept on the row."""
+
+	def __init__(self, message: str, **values):
+		super().__init__(message)
+		self.values = values
+
+
+class Hold(Exception):
+	"""The sender is not configured: keep the row until it is (no attempt used)."""
+
+
+@dataclass(frozen=True)
+class Outbox:
+	doctype: str
+	job: str  # dotted path of the function the background job calls with ``arg``
+	arg: str  # the name of that function's parameter taking the row's name
+	pauses: tuple[int, ...]  # minutes before the 2nd, 3rd … attempt; attempts = len(pauses) + 1
+	done: tuple[str, str]  # the status of a row that got through, and the field stamped with when
+	hold_hours: int | None = None  # a held row older than this is not sent any more (None: always)
+
+	@property
+	def max_attempts(self) -> int:
+		return len(self.pauses) + 1
+
+
+def enqueue(box: Outbox, name: str) -> None:
+	frappe.enqueue(
+		box.job,
+		queue="short",
+		enqueue_after_commit=True,
+		now=bool(frappe.flags.in_test),
+		**{box.arg: name},
+	)
+
+
+def attempt(box: Outbox, name: str, fields: list[str], send: Callable[[frappe._dict], dict | None]) -> str:
+	"""One attempt of one row (the background job); returns the row's new status.
+
+	``send(row)`` gets the row with ``fields`` read under a lock; it returns values to keep on the row
+	when it got through, and raises :class:`SendError` when it did not."""
+	row = frappe.db.get_value(
+		box.doctype, name, ["name", "status", "attempts", *fields], as_dict=True, for_update=True
+	)
+	if not row or row.status not in PENDING:
+		return row.status if row else "Missing"
+	attempts = cint(row.attempts) + 1
+	values: dict = {"attempts": attempts}
+	try:
+		kept = send(row) or {}
+	except Hold as e:
+		values = {"status": "Held", "next_attempt_at": None, "last_error": str(e)[:500]}
+		frappe.db.set_value(box.doctype, name, values, update_modified=False)
+		return "Held"
+	except SendError as e:
+		values.update(e.values, last_error=str(e)[:500])
+		if attempts >= box.max_attempts:
+			values.update(status="Failed", next_attempt_at=None)
+		else:
+			pause = box.pauses[min(attempts, len(box.pauses)) - 1]
+			values.update(status="Retrying", next_attempt_at=now_datetime() + timedelta(minutes=pause))
+	else:
+		status, stamp = box.done
+		values.update(kept, status=status, next_attempt_at=None, last_error=None)
+		values[stamp] = now_datetime()
+	frappe.db.set_value(box.doctype, name, values, update_modified=False)
+	return values["status"]
+
+
+def retry_due(box: Outbox, now=None) -> int:
+	"""Another attempt for every row whose pause is over (oldest first); returns how many."""
+	due = frappe.get_all(
+		box.doctype,
+		filters={"status": "Retrying", "next_attempt_at": ("<=", now or now_datetime())},
+		pluck="name",
+		order_by="next_attempt_at asc",
+		limit=500,
+	)
+	for name in due:
+		enqueue(box, name)  # in tests enqueue runs the attempt at once
+	return len(due)
+
+
+def release_held(box: Outbox, filters: dict | None = None) -> int:
+	"""Queue again the rows held while the sender was not configured; returns how many."""
+	held = frappe.get_all(
+		box.doctype,
+		filters={**(filters or {}), "status": "Held"},
+		fields=["name", "creation"],
+		order_by="creation asc",
+		limit=5000,
+	)
+	too_old = box.hold_hours and now_datetime() - timedelta(hours=box.hold_hours)
+	for row in held:
+		if too_old and row.creation < too_old:
+			frappe.db.set_value(
+				box.doctype,
+				row.name,
+				{"status": "Failed", "last_error": _("Held too long while sending was not configured")},
+				update_modified=False,
+			)
+			continue
+		frappe.db.set_value(box.doctype, row.name, "status", "Queued", update_modified=False)
+		enqueue(box, row.name)
+	return len(held)
