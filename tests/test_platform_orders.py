@@ -5,39 +5,19 @@ from datetime import timedelta
 
 import frappe
 import pytest
-from factories import make_user, uid
-from frappe.model.workflow import apply_workflow
+from complaint_steps import act, state
+from factories import as_user, make_user, uid
 from platform_fake import FakePlatform
 
 from hsq_app import roles as R
 from hsq_app.api import platform as api
 from hsq_app.api.intake import create_complaint
-from hsq_app.complaints.api import apply_action
 from hsq_app.complaints.platform import delivery
 from hsq_app.complaints.platform.callbacks import CallbackError
 from hsq_app.complaints.platform.orders import PlatformOrderError
 
 SECRET = "platform-secret-for-tests"
 RESOLUTION = {"finding": "Upheld", "resolution": "已核实并整改", "reply_to_complainant": "已致歉并说明"}
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
-
-
-def act(user, name, action, **values):
-	as_user(user)
-	try:
-		if values:
-			return apply_action(name, action, values)
-		return apply_workflow(frappe.get_doc("HSQ Complaint", name).as_dict(), action)
-	finally:
-		frappe.set_user("Administrator")
-
-
-def state(name):
-	return frappe.db.get_value("HSQ Complaint", name, "workflow_state")
 
 
 @pytest.fixture
@@ -322,3 +302,85 @@ def test_callbacks_take_the_intake_token_over_http(shared_world):
 	answer = request("POST", path, token=intake, json_body=body)
 	assert answer.status_code == 417
 	assert request("GET", path, token=intake).status_code in (403, 405)
+
+
+def order_events(fake, order_no):
+	return sorted((b["event"], b["round"]) for b in fake.accepted.values() if b["order_no"] == order_no)
+
+
+def test_a_12345_order_merged_into_an_earlier_complaint_gets_that_complaints_answer(
+	shared_world, intake_user
+):
+	"""The same event reported on-site first and to 12345 later: merged, the platform still hears
+	签收, that it is handled with the first complaint, and that complaint's answers, once each."""
+	from factories import make_complaint
+
+	from hsq_app.complaints import repeats
+
+	w = shared_world
+	with FakePlatform(SECRET) as fake:
+		configure(fake.url)
+		as_user(w.a.officer)
+		first = make_complaint(
+			w.a.institution,
+			description=f"挂号排队两小时 {uid()}",
+			received_at=frappe.utils.now_datetime() - timedelta(hours=3),
+		)
+		frappe.set_user("Administrator")
+		name = order_in(w, intake_user)
+		order_no = frappe.db.get_value("HSQ Complaint", name, "platform_order_no")
+
+		as_user(w.a.officer)
+		repeats.merge_duplicate(name, first.name)
+		frappe.set_user("Administrator")
+		assert order_events(fake, order_no) == [("Merged", 0), ("Signed For", 0)]
+		merged = next(b for b in fake.accepted.values() if b["event"] == "Merged")
+		assert merged["merged_into"] == first.name
+
+		act(w.a.officer, first.name, "Dispatch", department=w.a.dept1)
+		act(w.a.handler1, first.name, "Accept")
+		act(w.a.handler1, first.name, "Start")
+		answer(w, first.name)
+		answered = [b for b in fake.accepted.values() if b["event"] == "Answered"]
+		assert [(b["order_no"], b["merged_into"], b["resolution"]) for b in answered] == [
+			(order_no, first.name, RESOLUTION["resolution"])
+		]
+		assert frappe.db.get_value("HSQ Complaint", name, "platform_status") == "Answered"
+
+		# the citizen tells 12345 they are dissatisfied: the first complaint is reopened (重办)
+		cb = {"platform": "12345", "callback_id": uid("CB"), "order_no": order_no}
+		callback(intake_user, **cb, kind="Visit Result", result="Dissatisfied", reason="仍然排队")
+		assert state(first.name) == "In Progress"
+		assert state(name) == "Closed"  # the duplicate stays folded in
+		answer(w, first.name)
+		act(w.a.officer, first.name, "Close")
+		assert order_events(fake, order_no) == [
+			("Answered", 0),
+			("Answered", 1),
+			("Closed", 1),
+			("Merged", 0),
+			("Signed For", 0),
+		]
+		assert fake.bad_signatures == 0
+
+
+def test_events_wait_held_while_a_platform_has_no_url_and_go_out_once_it_has(shared_world, intake_user):
+	w = shared_world
+	doc = frappe.get_doc("HSQ Platform", "12345")
+	doc.url = ""
+	doc.save()
+	name = order_in(w, intake_user)
+	as_user(w.a.officer)
+	api.sign_for(name)
+	frappe.set_user("Administrator")
+	[row] = deliveries(name)
+	assert (row.status, row.attempts) == ("Held", 0)  # no attempt used while nowhere to send
+	delivery.retry_due(now=frappe.utils.now_datetime() + timedelta(days=2))
+	assert frappe.db.get_value("HSQ Platform Delivery", row.name, "status") == "Held"
+	with FakePlatform(SECRET) as fake:
+		configure(fake.url)  # the admin sets the URL: what waited goes out
+		assert frappe.db.get_value("HSQ Platform Delivery", row.name, ["status", "attempts"]) == (
+			"Delivered",
+			1,
+		)
+		assert [b["event"] for b in fake.accepted.values()] == ["Signed For"]

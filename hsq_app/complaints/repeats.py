@@ -21,6 +21,7 @@ from frappe import _
 from frappe.utils import add_days, cint, flt, get_datetime, now_datetime
 
 from hsq_app.complaints import workflow as wf
+from hsq_app.complaints.platform import orders
 from hsq_app.messaging.sms import normalize_phone
 
 TEXT_CANDIDATES = 200
@@ -156,6 +157,7 @@ def merge_duplicate(complaint: str, into: str) -> dict:
 		"Info", _("Duplicate {0} ({1}) merged into this complaint").format(dup.name, _(dup.channel))
 	)
 	_close_todos(dup.name)
+	orders.on_merge(dup, first)
 	return {"name": dup.name, "merged_into": first.name}
 
 

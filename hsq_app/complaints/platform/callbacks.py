@@ -12,6 +12,8 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, get_datetime, now_datetime
 
+from hsq_app.hsq_setup.departments import heads_of
+from hsq_app.utils.notify import bell
 from hsq_app.utils.text import plain_text
 
 LOG = "HSQ Platform Callback"
@@ -67,11 +69,14 @@ def receive(payload: dict) -> dict:
 	complaint = frappe.db.get_value(
 		"HSQ Complaint",
 		{"platform": platform, "platform_order_no": order_no},
-		["name", "institution"],
+		["name", "institution", "merged_into"],
 		as_dict=True,
 	)
 	if not complaint:
 		_fail(_("No complaint holds order {0} of platform {1}").format(order_no, platform))
+	if complaint.merged_into:
+		# the order was merged as a duplicate: the complaint it was merged into handles it
+		complaint.name = complaint.merged_into
 	if kind == "Visit Result" and result not in VISIT_RESULTS:
 		_fail(_("{0} is not a valid {1}").format(result, "result"))
 	if kind == "Extension Decision" and result not in DECISIONS:
@@ -120,7 +125,7 @@ def _visit_result(doc, log) -> None:
 	with as_system():
 		apply_action(doc.name, "Reopen", {"complainant_feedback": "Dissatisfied"})
 	frappe.db.set_value("HSQ Complaint", doc.name, "platform_status", "Reopened", update_modified=False)
-	doc.add_comment("Info", _("Reopened by platform {0} (重办): {1}").format(doc.platform, log.reason or ""))
+	doc.add_comment("Info", _("Reopened by platform {0} (重办): {1}").format(log.platform, log.reason or ""))
 
 
 def _extension_decision(doc, log) -> None:
@@ -139,8 +144,7 @@ def _extension_decision(doc, log) -> None:
 def chain(doc, supervise: bool = False) -> list[str]:
 	"""Who hears a 催办 (handler, department head, quality officers) or 督办 (also the leaders)."""
 	users = [doc.handler, doc.registered_by]
-	if doc.department:
-		users.append(frappe.db.get_value("HSQ Department", doc.department, "department_head"))
+	users += heads_of(doc.department)
 	if supervise:
 		users += list(
 			frappe.db.get_value("HSQ Institution", doc.institution, ["deputy_head", "principal_head"]) or ()
@@ -158,16 +162,7 @@ def _urge(doc, log) -> None:
 	)
 	doc.add_comment("Info", subject)
 	for user in chain(doc, supervise):
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": user,
-				"type": "Alert",
-				"document_type": "HSQ Complaint",
-				"document_name": doc.name,
-				"subject": subject,
-			}
-		).insert(ignore_permissions=True)
+		bell(user, subject, "HSQ Complaint", doc.name)
 
 
 APPLY = {

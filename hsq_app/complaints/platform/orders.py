@@ -103,6 +103,12 @@ def sign_for(complaint: str) -> dict:
 		return {"name": doc.name, "platform_status": doc.platform_status}
 	if doc.platform_status == "Sent Back":
 		frappe.throw(_("Complaint {0} was sent back to the platform").format(doc.name), PlatformOrderError)
+	late = _sign(doc)
+	return {"name": doc.name, "platform_status": "Signed For", "late": late}
+
+
+def _sign(doc) -> bool:
+	"""签收: stamp the order signed for and tell the platform; True when past its limit."""
 	now = now_datetime()
 	late = bool(doc.platform_sign_by and now > get_datetime(doc.platform_sign_by))
 	_set(doc, platform_signed_at=now, platform_status="Signed For")
@@ -110,7 +116,7 @@ def sign_for(complaint: str) -> dict:
 		"Info", _("Signed for on platform {0} (order {1})").format(doc.platform, doc.platform_order_no)
 	)
 	delivery.queue(doc, "Signed For", {"signed_at": str(now), "late": late, "by": frappe.session.user})
-	return {"name": doc.name, "platform_status": "Signed For", "late": late}
+	return late
 
 
 def send_back(complaint: str, reason: str) -> dict:
@@ -149,22 +155,63 @@ def request_extension(complaint: str, days: int, reason: str) -> dict:
 
 
 def on_transition(doc, from_state: str | None, to_state: str) -> None:
-	"""on_update: the answer (approved) and the closing go to the platform."""
-	if not doc.platform or doc.merged_into or from_state == to_state:
+	"""on_update: the answer (approved) and the closing go to the platform, for the complaint's own
+	order and for every platform order merged into it as a duplicate (the same event, one answer)."""
+	if doc.merged_into or from_state == to_state or to_state not in ("Resolved", "Closed"):
 		return
-	if to_state == "Resolved":
-		frappe.db.set_value("HSQ Complaint", doc.name, "platform_status", "Answered", update_modified=False)
-		delivery.queue(
-			doc,
-			"Answered",
-			{
-				"finding": doc.finding,
-				"resolution": doc.resolution,
-				"reply": doc.reply_to_complainant,
-				"approved_by": frappe.session.user,
-				"resolved_at": str(doc.resolved_at or now_datetime()),
-			},
-		)
-	elif to_state == "Closed":
-		frappe.db.set_value("HSQ Complaint", doc.name, "platform_status", "Closed", update_modified=False)
-		delivery.queue(doc, "Closed", {"feedback": doc.complainant_feedback, "closed_at": str(doc.closed_at)})
+	orders = [doc] if doc.platform else []
+	orders += [frappe.get_doc("HSQ Complaint", n) for n in merged_orders(doc.name)]
+	for order in orders:
+		tell_outcome(order, doc, to_state)
+
+
+def merged_orders(name: str) -> list[str]:
+	"""The platform orders merged into this complaint."""
+	return frappe.get_all(
+		"HSQ Complaint",
+		filters={"merged_into": name, "platform": ("is", "set"), "platform_status": ("!=", "Sent Back")},
+		pluck="name",
+		order_by="received_at asc",
+	)
+
+
+def tell_outcome(order, source, state: str) -> None:
+	"""Deliver ``source``'s answer (Resolved) or closing (Closed) as the outcome of ``order``'s platform
+	order; ``order`` is ``source`` itself or a duplicate merged into it. One delivery per round of
+	``source`` (a 重办 of the first complaint answers the merged order again)."""
+	merged = {"merged_into": source.name} if order.name != source.name else {}
+	round_no = cint(source.reopen_count)
+	if state == "Resolved":
+		frappe.db.set_value("HSQ Complaint", order.name, "platform_status", "Answered", update_modified=False)
+		data = {
+			"finding": source.finding,
+			"resolution": source.resolution,
+			"reply": source.reply_to_complainant,
+			"approved_by": frappe.session.user,
+			"resolved_at": str(source.resolved_at or now_datetime()),
+		}
+		delivery.queue(order, "Answered", {**data, **merged}, round_no=round_no)
+	else:
+		frappe.db.set_value("HSQ Complaint", order.name, "platform_status", "Closed", update_modified=False)
+		data = {"feedback": source.complainant_feedback, "closed_at": str(source.closed_at or now_datetime())}
+		delivery.queue(order, "Closed", {**data, **merged}, round_no=round_no)
+
+
+def on_merge(dup, first) -> None:
+	"""A platform order merged into an earlier complaint: the platform hears that it is signed for
+	(if it was not) and handled with that complaint, and gets the answer already given, if any."""
+	if not dup.platform or dup.platform_status == "Sent Back":
+		return
+	if not dup.platform_signed_at:
+		_sign(dup)
+	delivery.queue(dup, "Merged", {"merged_into": first.name, "by": frappe.session.user})
+	dup.add_comment(
+		"Info",
+		_("Platform {0} is told that order {1} is handled with complaint {2}").format(
+			dup.platform, dup.platform_order_no, first.name
+		),
+	)
+	if first.workflow_state in ("Resolved", "Closed"):
+		tell_outcome(dup, first, "Resolved")
+	if first.workflow_state == "Closed":
+		tell_outcome(dup, first, "Closed")
