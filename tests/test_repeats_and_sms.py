@@ -5,11 +5,10 @@ from datetime import timedelta
 
 import frappe
 import pytest
-from factories import make_complaint, uid
-from frappe.model.workflow import apply_workflow
+from complaint_steps import act
+from factories import as_user, make_complaint, uid
 
 from hsq_app.complaints import repeats
-from hsq_app.complaints.api import apply_action
 from hsq_app.complaints.complainant_sms import ANSWERED, CLOSED, REGISTERED
 from hsq_app.messaging import sms
 from hsq_app.messaging.gateway import FakeGateway
@@ -25,21 +24,6 @@ def fake_sms():
 	yield FakeGateway
 	FakeGateway.reset()
 	frappe.flags.hsq_fake_sms = False
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
-
-
-def act(user, name, action, **values):
-	as_user(user)
-	try:
-		if values:
-			return apply_action(name, action, values)
-		return apply_workflow(frappe.get_doc("HSQ Complaint", name).as_dict(), action)
-	finally:
-		frappe.set_user("Administrator")
 
 
 def register(w, **kw):
@@ -183,7 +167,7 @@ def logs(name):
 	return frappe.get_all(
 		sms.LOG,
 		filters={"reference_doctype": "HSQ Complaint", "reference_name": name},
-		fields=["template", "status", "attempts", "receiver", "message"],
+		fields=["name", "template", "status", "attempts", "receiver", "message"],
 		order_by="creation asc",
 	)
 
@@ -220,6 +204,32 @@ def test_a_failed_send_is_retried_and_visible(shared_world):
 	[row] = logs(doc.name)
 	assert (row.status, row.attempts) == ("Sent", 2)
 	assert [m for to, m in FakeGateway.outbox if to == row.receiver] == [row.message]
+
+
+def test_without_a_gateway_messages_wait_held_and_go_out_once_it_is_configured(shared_world):
+	"""No SMS gateway yet (a new county site): messages wait as Held, using no attempt, and go out
+	when the admin saves SMS Settings with a gateway; one held too long is not sent any more."""
+	w = shared_world
+	settings = frappe.get_doc("SMS Settings")
+	settings.sms_gateway_url = ""
+	settings.save()
+	frappe.flags.hsq_fake_sms = False  # the real gateway, which is not configured
+	old = register(w, complainant_phone=phone())
+	doc = register(w, complainant_phone=phone())
+	[row] = logs(doc.name)
+	assert (row.status, row.attempts) == ("Held", 0)
+	sms.retry_due(now=frappe.utils.now_datetime() + timedelta(hours=1))
+	assert frappe.db.get_value(sms.LOG, row.name, "status") == "Held"
+	[stale] = logs(old.name)
+	frappe.db.set_value(sms.LOG, stale.name, "creation", frappe.utils.now_datetime() - timedelta(hours=49))
+
+	frappe.flags.hsq_fake_sms = True
+	settings.sms_gateway_url = "https://sms.example.com/send"
+	settings.message_parameter, settings.receiver_parameter = "content", "mobile"
+	settings.save()
+	assert frappe.db.get_value(sms.LOG, row.name, ["status", "attempts"]) == ("Sent", 1)
+	assert frappe.db.get_value(sms.LOG, stale.name, "status") == "Failed"
+	assert [m for to, m in FakeGateway.outbox] == [row.message]
 
 
 # ------------------------------------------------------------------------------------ attachments
@@ -260,12 +270,24 @@ def test_the_signed_registration_form_is_attached_privately_and_on_the_timeline(
 	assert any("投诉登记表.pdf" in c for c in comments)
 
 
-def test_the_leaders_report_lists_the_same_rows(shared_world):
-	from hsq_app.complaints.report.long_unresolved_and_repeated import long_unresolved_and_repeated as report
+def test_the_leaders_report_is_on_their_workspace_and_lists_the_same_rows(shared_world):
+	"""The leader finds 长期未解决和重复反映 on their workspace (as the bureau and the officers do on
+	theirs) and opens it through the desk's report door."""
+	from frappe.desk.desktop import get_desktop_page
+	from frappe.desk.query_report import run
 
 	w = shared_world
 	old = register(w, received_at=frappe.utils.now_datetime() - timedelta(days=45))
+	for user, workspace in (
+		(w.a.leader, "Leader Desk"),
+		(w.bureau_admin, "Bureau Desk"),
+		(w.a.officer, "Complaints"),
+	):
+		as_user(user)
+		page = get_desktop_page(frappe.as_json({"name": workspace, "title": workspace}))
+		links = [link.link_to for card in page["cards"]["items"] for link in card["links"]]
+		assert "Long Unresolved and Repeated" in links, workspace
 	as_user(w.a.leader)
-	_cols, rows = report.execute({})
+	rows = run("Long Unresolved and Repeated", filters={}, ignore_prepared_report=True)["result"]
 	frappe.set_user("Administrator")
-	assert old.name in [r.name for r in rows]
+	assert old.name in [r["name"] for r in rows]
