@@ -12,7 +12,7 @@ from pathlib import Path
 
 import frappe
 import pytest
-from factories import make_complaint, make_world, set_settings, uid
+from factories import as_user, make_complaint, make_world, set_settings, uid
 from frappe.model.workflow import apply_workflow
 from ops import bench_path, connect, drop_site, run_harness
 
@@ -20,11 +20,6 @@ from hsq_app.complaints.access import log_personal_data_view
 from hsq_app.complaints.api import apply_action
 
 RESOLUTION = {"finding": "Upheld", "resolution": "已批评教育当事护士", "reply_to_complainant": "已致歉并整改"}
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 def act(user, name, action, values=None):

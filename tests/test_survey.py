@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import frappe
 import pytest
-from factories import discharge_by_mrn, discharge_row, follow_ups_of, make_department, set_settings, uid
+from factories import (
+	as_user,
+	discharge_by_mrn,
+	discharge_row,
+	follow_ups_of,
+	make_department,
+	set_settings,
+	uid,
+)
 from frappe.utils import add_days, get_first_day, getdate, now_datetime, today
 
 from hsq_app.api.follow_up import import_discharges
@@ -14,11 +22,6 @@ from hsq_app.survey import answer, codes, guard, indicators, invitations, loop, 
 from hsq_app.survey import settings as survey_settings
 from hsq_app.survey.answer import InvalidSurveyInput
 from hsq_app.utils.work_calendar import add_working_hours
-
-
-def as_user(user):
-	frappe.set_user(user)
-	frappe.local.hsq_active_staff = {}
 
 
 @pytest.fixture(autouse=True)

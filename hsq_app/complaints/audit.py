@@ -19,13 +19,15 @@ from frappe.utils import add_months, get_datetime, get_first_day, getdate, now_d
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
-from hsq_app.utils.sampling import draw, sample_size
+from hsq_app.utils.sampling import draw, fill, sample_size
 
 DOCTYPE = "HSQ Complaint"
 AUDIT_ROLES = (R.BUREAU_ADMIN, R.BUREAU_INSPECTOR, R.INSTITUTION_LEADER, R.QUALITY_OFFICER, "System Manager")
 # comment types that are noise in an audit trail
 SKIPPED_COMMENT_TYPES = ("Like",)
 MASK = "***"
+# what an audit row copies of each sampled complaint
+SAMPLE_FIELDS = ("closed_at", "category", "department", "finding", "complainant_feedback")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -332,23 +334,11 @@ def fill_sample(audit) -> None:
 		for r in frappe.get_all(
 			DOCTYPE,
 			filters={"name": ("in", population)},
-			fields=["name", "closed_at", "category", "department", "finding", "complainant_feedback"],
+			fields=["name", *SAMPLE_FIELDS],
 		)
 	}
-	audit.set("items", [])
-	for name in draw_sample(population, audit.seed, size):
-		row = info[name]
-		audit.append(
-			"items",
-			{
-				"complaint": name,
-				"closed_at": row.closed_at,
-				"category": row.category,
-				"department": row.department,
-				"finding": row.finding,
-				"complainant_feedback": row.complainant_feedback,
-			},
-		)
+	sampled = [info[name] for name in draw_sample(population, audit.seed, size)]
+	fill(audit, "items", sampled, {"complaint": "name", **{f: f for f in SAMPLE_FIELDS}})
 
 
 def validate_audit(audit) -> None:

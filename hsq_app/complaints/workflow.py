@@ -8,6 +8,7 @@ what is missing and resets the transition table to the contract's.
 import frappe
 
 from hsq_app import roles as R
+from hsq_app.utils.records import ensure_workflow_basics
 
 WORKFLOW = "HSQ Complaint Workflow"
 DOCTYPE = "HSQ Complaint"
@@ -95,16 +96,10 @@ ACTION_BY_MOVE = {(src, dst): action for src, action, dst, _roles, _cond in TRAN
 
 
 def ensure_workflow():
-	for state, (style, _role) in STATES.items():
-		if not frappe.db.exists("Workflow State", state):
-			frappe.get_doc(
-				{"doctype": "Workflow State", "workflow_state_name": state, "style": style}
-			).insert(ignore_permissions=True)
-	for action in dict.fromkeys(a for _s, a, _t, _r, _c in TRANSITIONS):
-		if not frappe.db.exists("Workflow Action Master", action):
-			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
-				ignore_permissions=True
-			)
+	ensure_workflow_basics(
+		{state: style for state, (style, _role) in STATES.items()},
+		(a for _s, a, _t, _r, _c in TRANSITIONS),
+	)
 	wf = (
 		frappe.get_doc("Workflow", WORKFLOW)
 		if frappe.db.exists("Workflow", WORKFLOW)

@@ -87,27 +87,13 @@ def _add_discharges(result, institutions, start, end) -> None:
 
 
 def _add_day_cells(result, institutions, start, end) -> None:
-	day = DocType(stats.DAY_STAT)
 	counted = ("planned", "completed", "unreachable", "refused", "not_done", "issues_found")
-	for row in (
-		frappe.qb.from_(day)
-		.select(
-			day.institution,
-			*(Sum(day[f]).as_(f) for f in counted),
-			Sum(day.complaints_raised).as_("complaints_raised"),
-			Sum(day.rated).as_("rated"),
-			Sum(day.rating_sum).as_("rating_sum"),
-		)
-		.where(day.institution.isin(institutions) & day.due_date.between(start, end))
-		.groupby(day.institution)
-		.run(as_dict=True)
-	):
-		figures = result[row.institution]
-		for field in counted:
-			figures[field] = int(row[field] or 0)
-		figures["complaints_raised"] = int(row.complaints_raised or 0)
-		rated = int(row.rated or 0)
-		figures["avg_satisfaction"] = round(float(row.rating_sum or 0) / rated, 2) if rated else 0
+	sums = stats.due_sums(institutions, start, end, (*counted, "complaints_raised", "rated", "rating_sum"))
+	for institution, row in sums.items():
+		figures = result[institution]
+		figures.update({f: row[f] for f in (*counted, "complaints_raised")})
+		rated = row["rated"]
+		figures["avg_satisfaction"] = round(float(row["rating_sum"]) / rated, 2) if rated else 0
 		figures["coverage_percent"] = (
 			round(100.0 * figures["completed"] / figures["planned"], 2) if figures["planned"] else 0
 		)

@@ -8,6 +8,8 @@ from datetime import timedelta
 import frappe
 from frappe.utils import add_days, getdate, now_datetime, today
 
+from hsq_app.utils.records import ensure
+
 DEFAULT_TEMPLATE = "出院患者回访标准问卷"
 DEFAULT_DIMENSIONS = {
 	"Medical Quality": "您对医生的诊疗效果满意吗？",
@@ -21,17 +23,16 @@ DEFAULT_DIMENSIONS = {
 
 def ensure_defaults():
 	"""The county-wide questionnaire, created once; later edits in the desk are kept."""
-	if frappe.db.exists("HSQ Questionnaire Template", DEFAULT_TEMPLATE):
-		return
-	frappe.get_doc(
+	ensure(
+		"HSQ Questionnaire Template",
+		DEFAULT_TEMPLATE,
 		{
-			"doctype": "HSQ Questionnaire Template",
 			"template_name": DEFAULT_TEMPLATE,
 			"is_active": 1,
 			"description": "出院患者回访标准问卷（全县通用）",
 			"dimensions": [{"dimension": d, "question": q} for d, q in DEFAULT_DIMENSIONS.items()],
-		}
-	).insert(ignore_permissions=True)
+		},
+	)
 
 
 def make_demo():

@@ -16,10 +16,19 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_last_day, getdate, now_datetime
 
-from hsq_app.utils.sampling import draw, sample_size
+from hsq_app.utils.sampling import draw, fill, sample_size
 
 SECONDARY_GRADES = ("Secondary", "Tertiary")
 RECTIFICATION = "HSQ Rectification Task"
+# a spot check's row: its field <- the sampled follow-up's field
+ROW_FIELDS = {
+	"follow_up": "name",
+	"patient_name": "patient_name",
+	"patient_phone": "patient_phone",
+	"department": "department",
+	"completed_at": "completed_at",
+	"recorded_satisfaction": "overall_satisfaction",
+}
 
 
 def sample_rate_for(institution: str) -> float:
@@ -37,14 +46,7 @@ def completed_in_month(institution: str, month) -> list[frappe._dict]:
 	fu = frappe.qb.DocType("HSQ Follow Up")
 	return (
 		frappe.qb.from_(fu)
-		.select(
-			fu.name,
-			fu.patient_name,
-			fu.patient_phone,
-			fu.department,
-			fu.completed_at,
-			fu.overall_satisfaction,
-		)
+		.select(*(fu[source] for source in ROW_FIELDS.values()))
 		.where(
 			(fu.institution == institution)
 			& (fu.status == "Completed")
@@ -73,19 +75,7 @@ def fill_sample(doc) -> None:
 	doc.sample_size = sample_size(doc.population, doc.sample_rate)
 	if not doc.seed:
 		doc.seed = new_seed()
-	doc.set("items", [])
-	for fu in draw(population, doc.seed, doc.sample_size):
-		doc.append(
-			"items",
-			{
-				"follow_up": fu.name,
-				"patient_name": fu.patient_name,
-				"patient_phone": fu.patient_phone,
-				"department": fu.department,
-				"completed_at": fu.completed_at,
-				"recorded_satisfaction": fu.overall_satisfaction,
-			},
-		)
+	fill(doc, "items", draw(population, doc.seed, doc.sample_size), ROW_FIELDS)
 
 
 def tally(doc) -> None:

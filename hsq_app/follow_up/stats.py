@@ -266,3 +266,17 @@ def satisfaction(
 		query = query.where(st.department == department)
 	total, responses = query.run()[0]
 	return float(total) / float(responses) if responses else None
+
+
+def due_sums(institutions: list[str], start, end, fields: tuple[str, ...]) -> dict[str, dict]:
+	"""Institution -> the sums of ``fields`` over the day cells of follow-ups due from ``start`` to
+	``end`` (days, inclusive), as ints; for the reports that sum them (monthly summaries)."""
+	day = frappe.qb.DocType(DAY_STAT)
+	rows = (
+		frappe.qb.from_(day)
+		.select(day.institution, *(Sum(day[f]).as_(f) for f in fields))
+		.where(day.institution.isin(institutions) & day.due_date.between(getdate(start), getdate(end)))
+		.groupby(day.institution)
+		.run(as_dict=True)
+	)
+	return {r.institution: {f: int(r[f] or 0) for f in fields} for r in rows}

@@ -133,35 +133,39 @@ def figures(institution: str, start, end) -> tuple[list[dict], list[dict]]:
 	acc_staff = accountability(institution, start, end)
 	staff_dept = {s.name: s.department for s in staff}
 
-	staff_rows = []
-	for s in staff:
-		mean, n = sat_staff.get(s.name, (0, 0))
-		staff_rows.append(
-			{
-				"staff": s.name,
-				"label": s.staff_name,
-				"department": s.department,
-				"compliments": cint(by_staff.get(s.name)),
-				"satisfaction": flt(mean, 2),
-				"satisfaction_count": n,
-				"upheld_complaints": cint(upheld_staff.get(s.name)),
-				"accountability": cint(acc_staff.get(s.name)),
-			}
-		)
-	dept_rows = []
-	for d in departments:
-		mean, n = sat_dept.get(d.name, (0, 0))
-		dept_rows.append(
-			{
-				"department": d.name,
-				"label": d.department_name,
-				"compliments": cint(by_dept.get(d.name)),
-				"satisfaction": flt(mean, 2),
-				"satisfaction_count": n,
-				"upheld_complaints": cint(upheld_dept.get(d.name)),
-				"accountability": sum(cint(c) for s, c in acc_staff.items() if staff_dept.get(s) == d.name),
-			}
-		)
+	def measures(key, by, sat, upheld, accountability) -> dict:
+		mean, n = sat.get(key, (0, 0))
+		return {
+			"compliments": cint(by.get(key)),
+			"satisfaction": flt(mean, 2),
+			"satisfaction_count": n,
+			"upheld_complaints": cint(upheld.get(key)),
+			"accountability": accountability,
+		}
+
+	staff_rows = [
+		{
+			"staff": s.name,
+			"label": s.staff_name,
+			"department": s.department,
+			**measures(s.name, by_staff, sat_staff, upheld_staff, cint(acc_staff.get(s.name))),
+		}
+		for s in staff
+	]
+	dept_rows = [
+		{
+			"department": d.name,
+			"label": d.department_name,
+			**measures(
+				d.name,
+				by_dept,
+				sat_dept,
+				upheld_dept,
+				sum(cint(c) for s, c in acc_staff.items() if staff_dept.get(s) == d.name),
+			),
+		}
+		for d in departments
+	]
 	return staff_rows, dept_rows
 
 

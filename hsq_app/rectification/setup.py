@@ -25,6 +25,7 @@ import frappe
 from hsq_app import roles as R
 from hsq_app.hsq_setup.departments import head_condition
 from hsq_app.rectification.tasks import CLOSED, IN_PROGRESS, OPEN, PENDING, TASK
+from hsq_app.utils.records import ensure, ensure_workflow_basics
 
 WORKFLOW = "HSQ Rectification Workflow"
 KANBAN = "整改PDCA看板"
@@ -88,16 +89,7 @@ def ensure_indexes():
 
 
 def ensure_workflow():
-	for state, style in STATE_STYLES.items():
-		if not frappe.db.exists("Workflow State", state):
-			frappe.get_doc(
-				{"doctype": "Workflow State", "workflow_state_name": state, "style": style}
-			).insert(ignore_permissions=True)
-	for action in ACTIONS:
-		if not frappe.db.exists("Workflow Action Master", action):
-			frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
-				ignore_permissions=True
-			)
+	ensure_workflow_basics(STATE_STYLES, ACTIONS)
 	states = [
 		{"state": state, "doc_status": "0", "allow_edit": role}
 		for state, roles in EDITORS.items()
@@ -146,17 +138,17 @@ def ensure_default_rules():
 	from hsq_app.rectification.doctype.hsq_accountability_rule.hsq_accountability_rule import rule_name
 
 	for subject_type, category, threshold, action in DEFAULT_RULES:
-		if not frappe.db.exists("HSQ Accountability Rule", rule_name(subject_type, category, threshold)):
-			frappe.get_doc(
-				{
-					"doctype": "HSQ Accountability Rule",
-					"subject_type": subject_type,
-					"category": category,
-					"threshold": threshold,
-					"action": action,
-					"enabled": 1,
-				}
-			).insert(ignore_permissions=True)
+		ensure(
+			"HSQ Accountability Rule",
+			rule_name(subject_type, category, threshold),
+			{
+				"subject_type": subject_type,
+				"category": category,
+				"threshold": threshold,
+				"action": action,
+				"enabled": 1,
+			},
+		)
 
 
 def ensure_kanban():

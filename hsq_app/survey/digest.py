@@ -9,23 +9,16 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, get_first_day, get_url, getdate, today
 
+from hsq_app.hsq_setup.departments import heads_of
 from hsq_app.survey import indicators
+from hsq_app.utils.notify import bell
 
 RESPONSE = "HSQ Survey Response"
 
 
 def _tell(user: str, subject: str, message: str) -> None:
 	"""A digest in the user's desk notifications (always) and by email (when the site sends mail)."""
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"for_user": user,
-			"type": "Alert",
-			"document_type": RESPONSE,
-			"subject": subject,
-			"email_content": message,
-		}
-	).insert(ignore_permissions=True)
+	bell(user, subject, RESPONSE, message=message)
 	if frappe.db.exists("Email Account", {"default_outgoing": 1, "enable_outgoing": 1}):
 		frappe.sendmail(recipients=[user], subject=subject, message=message, delayed=True)
 
@@ -36,8 +29,7 @@ def _link(name: str) -> str:
 
 def _recipients(institution: str, department: str | None) -> list[str]:
 	users = []
-	if department:
-		users.append(frappe.db.get_value("HSQ Department", department, "department_head"))
+	users += heads_of(department)
 	users.append(frappe.db.get_value("HSQ Institution", institution, "deputy_head"))
 	return sorted({u for u in users if u})
 

@@ -16,9 +16,11 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, add_months, cint, flt, get_first_day, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, cint, flt, get_first_day, getdate, today
 
+from hsq_app.hsq_setup.departments import first_head
 from hsq_app.survey import settings as survey_settings
+from hsq_app.utils.bulk import insert_records
 
 MONTH_STAT = "HSQ Theme Month Stat"
 TASK = "HSQ Rectification Task"
@@ -132,47 +134,21 @@ def refresh_month(month: date | str) -> int:
 			if example and len(cell["examples"]) < MAX_EXAMPLES:
 				cell["examples"].append(example.replace("\n", " ")[:EXAMPLE_LENGTH])
 	frappe.db.delete(MONTH_STAT, {"month": start})
-	now = now_datetime()
 	rows = [
-		(
-			frappe.generate_hash(length=12),
-			now,
-			now,
-			"Administrator",
-			"Administrator",
-			start,
-			inst,
-			dept,
-			theme[:140],
-			c["mentions"],
-			c["Complaint"],
-			c["Survey"],
-			c["Follow Up"],
-			"\n".join(c["examples"]),
-		)
+		{
+			"month": start,
+			"institution": inst,
+			"department": dept,
+			"theme": theme[:140],
+			"mentions": c["mentions"],
+			"from_complaints": c["Complaint"],
+			"from_surveys": c["Survey"],
+			"from_follow_ups": c["Follow Up"],
+			"examples": "\n".join(c["examples"]),
+		}
 		for (inst, dept, theme), c in cells.items()
 	]
-	frappe.db.bulk_insert(
-		MONTH_STAT,
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"month",
-			"institution",
-			"department",
-			"theme",
-			"mentions",
-			"from_complaints",
-			"from_surveys",
-			"from_follow_ups",
-			"examples",
-		],
-		rows,
-		chunk_size=5000,
-	)
+	insert_records(MONTH_STAT, rows)
 	return len(rows)
 
 
@@ -239,16 +215,8 @@ def propose_tasks(month: date | str) -> list[str]:
 			TASK, {"source_type": TASK_SOURCE, "source_name": source_name, "workflow_state": ("!=", "Closed")}
 		):
 			continue
-		dept = frappe.db.get_value(
-			"HSQ Department", row.department, ["department_name", "department_head"], as_dict=True
-		)
-		leader = dept.department_head
-		if (
-			leader
-			and frappe.db.get_value("HSQ Staff", {"user": leader, "status": "Active"}, "institution")
-			!= row.institution
-		):
-			leader = None
+		dept = frappe.db.get_value("HSQ Department", row.department, ["department_name"], as_dict=True)
+		leader = first_head(row.department)  # an active head of that department, or nobody
 		doc = frappe.get_doc(
 			{
 				"doctype": TASK,

@@ -8,6 +8,7 @@ from itertools import islice
 import frappe
 
 CHUNK = 5000
+STANDARD = ("name", "creation", "modified", "owner", "modified_by")  # what every row carries
 
 
 def insert_rows(
@@ -46,3 +47,16 @@ def affected_rows() -> int:
 def dict_rows(fields: Sequence[str], records: Iterable[dict]) -> list[tuple]:
 	"""Records keyed by column name as tuples in ``fields`` order (what :func:`insert_rows` takes)."""
 	return [tuple(record.get(f) for f in fields) for record in records]
+
+
+def insert_records(doctype: str, records: Sequence[dict], now=None, **kw) -> int:
+	""":func:`insert_rows` for records keyed by field, written by the system at ``now``: each gets a
+	random name (unless it has one), creation and modified, and Administrator as owner and editor.
+	The fields are the first record's."""
+	if not records:
+		return 0
+	now = now or frappe.utils.now_datetime()
+	fields = tuple(dict.fromkeys((*STANDARD, *records[0])))
+	system = {"creation": now, "modified": now, "owner": "Administrator", "modified_by": "Administrator"}
+	full = ({"name": frappe.generate_hash(length=12), **system, **r} for r in records)
+	return insert_rows(doctype, fields, dict_rows(fields, full), **kw)

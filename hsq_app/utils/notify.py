@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import frappe
 
-from hsq_app.utils.bulk import insert_rows
-
-BULK_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"subject",
-	"for_user",
-	"type",
-	"document_type",
-	"document_name",
-	"from_user",
-	"link",
-	"read",
-)
+from hsq_app.utils.bulk import insert_records
 
 
-def bell(user: str | None, subject: str, doctype: str | None = None, name: str | None = None) -> None:
-	"""One alert for ``user`` about a document (nothing without a user)."""
+def bell(
+	user: str | None,
+	subject: str,
+	doctype: str | None = None,
+	name: str | None = None,
+	message: str | None = None,
+) -> None:
+	"""One alert for ``user`` about a document (nothing without a user); ``message`` is its body."""
 	if not user:
 		return
 	frappe.get_doc(
@@ -36,6 +26,7 @@ def bell(user: str | None, subject: str, doctype: str | None = None, name: str |
 			"document_type": doctype,
 			"document_name": name,
 			"subject": subject,
+			"email_content": message,
 		}
 	).insert(ignore_permissions=True)
 
@@ -46,24 +37,19 @@ def bells(alerts: list[tuple], now) -> int:
 	from frappe.desk.doctype.notification_log.notification_log import set_notifications_as_unseen
 
 	rows = [
-		(
-			frappe.generate_hash(length=12),
-			now,
-			now,
-			"Administrator",
-			"Administrator",
-			subject,
-			user,
-			"Alert",
-			doctype,
-			name,
-			"Administrator",
-			link,
-			0,
-		)
+		{
+			"subject": subject,
+			"for_user": user,
+			"type": "Alert",
+			"document_type": doctype,
+			"document_name": name,
+			"from_user": "Administrator",
+			"link": link,
+			"read": 0,
+		}
 		for user, subject, doctype, name, link in alerts
 	]
-	insert_rows("Notification Log", BULK_FIELDS, rows)
+	insert_records("Notification Log", rows, now)
 	for user in dict.fromkeys(a[0] for a in alerts):
 		set_notifications_as_unseen(user)
 		frappe.publish_realtime("notification", after_commit=True, user=user)

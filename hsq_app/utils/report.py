@@ -51,3 +51,18 @@ def institutions_in_scope(names: list[str], user: str | None = None) -> list[str
 
 	allowed = visible_institutions(user)
 	return list(names) if allowed is None else [n for n in names if n in set(allowed)]
+
+
+def ledger_query(doctype: str, fields, filters: dict, equal=()):
+	"""(table, query) of a ledger report: ``fields`` of ``doctype`` for the institutions the user may
+	see, kept to the filters in ``equal`` that are set (field == value)."""
+	import frappe
+
+	T = frappe.qb.DocType(doctype)
+	q = frappe.qb.from_(T).select(*(T[f] for f in fields))
+	if (scope := institution_scope(T.institution)) is not None:
+		q = q.where(scope)
+	for field in equal:
+		if filters.get(field):
+			q = q.where(T[field] == filters[field])
+	return T, q

@@ -21,3 +21,11 @@ def draw(population: list, seed: int | str, size: int) -> list:
 	"""The sample, in draw order: the same seed and the same population in the same order (callers
 	pass it in name order) always give the same sample."""
 	return random.Random(seed).sample(list(population), size)
+
+
+def fill(doc, table: str, rows: list, columns: dict[str, str]) -> None:
+	"""Replace ``doc``'s child ``table`` with one row per sampled record, in draw order;
+	``columns`` maps each child field to the record's field it copies."""
+	doc.set(table, [])
+	for record in rows:
+		doc.append(table, {field: record.get(source) for field, source in columns.items()})

@@ -95,22 +95,7 @@ class WorkCalendar:
 		start = get_datetime(start)
 		if hours < 0:
 			return self.subtract_working_hours(start, -hours)
-		remaining = hours * 3600
-		if not remaining:
-			return start
-		day = start.date()
-		t = _seconds(start)
-		while True:
-			if self._works(day.toordinal()):
-				for begin, end in self.periods:
-					if t >= end:
-						continue
-					begin = max(t, begin)
-					if remaining <= end - begin:
-						return _at(day, begin + remaining)
-					remaining -= end - begin
-			day += DAY
-			t = 0.0
+		return self._walk(start, hours * 3600, forward=True)
 
 	def subtract_working_hours(self, end, hours: float) -> dt.datetime:
 		"""The latest instant ``t`` with ``working_hours_between(t, end) == hours``.
@@ -121,22 +106,25 @@ class WorkCalendar:
 		end = get_datetime(end)
 		if hours < 0:
 			return self.add_working_hours(end, -hours)
-		remaining = hours * 3600
+		return self._walk(end, hours * 3600, forward=False)
+
+	def _walk(self, moment: dt.datetime, remaining: float, forward: bool) -> dt.datetime:
+		"""Walk ``remaining`` working seconds from ``moment``, forward or backward through the days."""
 		if not remaining:
-			return end
-		day = end.date()
-		t = _seconds(end)
+			return moment
+		day, t = moment.date(), _seconds(moment)
+		periods = self.periods if forward else list(reversed(self.periods))
 		while True:
 			if self._works(day.toordinal()):
-				for begin, finish in reversed(self.periods):
-					if t <= begin:
+				for begin, end in periods:
+					# the part of this period on the walk's side of t
+					lo, hi = (max(t, begin), end) if forward else (begin, min(t, end))
+					if hi <= lo:
 						continue
-					finish = min(t, finish)
-					if remaining <= finish - begin:
-						return _at(day, finish - remaining)
-					remaining -= finish - begin
-			day -= DAY
-			t = 86400.0
+					if remaining <= hi - lo:
+						return _at(day, lo + remaining if forward else hi - remaining)
+					remaining -= hi - lo
+			day, t = (day + DAY, 0.0) if forward else (day - DAY, 86400.0)
 
 	def working_hours_between(self, a, b) -> float:
 		"""Working hours from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""

@@ -38,3 +38,12 @@ hsq.filters.select = (doctype, fieldname, label) => ({
 		.filter((value, i, all) => all.indexOf(value) === i)
 		.map((value) => ({ value, label: value ? __(value) : "" })),
 });
+
+// a Select of fixed choices, each shown translated: values are strings or [value, label] pairs
+hsq.filters.choice = (fieldname, label, values, extra = {}) => ({
+	fieldname,
+	label,
+	fieldtype: "Select",
+	options: values.map((v) => (Array.isArray(v) ? { value: v[0], label: v[1] } : { value: v, label: __(v) })),
+	...extra,
+});

@@ -4,19 +4,10 @@
 frappe.query_reports["SLA Compliance"] = {
 	filters: [
 		...hsq.filters.period(frappe.datetime.add_months(frappe.datetime.get_today(), -12), frappe.datetime.get_today()),
-		{
-			fieldname: "group_by",
-			label: __("Group By"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Institution", label: __("Institution") },
-				{ value: "Department", label: __("Department") },
-				{ value: "Channel", label: __("Channel") },
-				{ value: "Month", label: __("Month") },
-			],
+		hsq.filters.choice("group_by", __("Group By"), ["Institution", "Department", "Channel", "Month"], {
 			default: "Institution",
 			reqd: 1,
-		},
+		}),
 		hsq.filters.institution(),
 		hsq.filters.department(),
 		hsq.filters.select("HSQ Complaint", "channel", __("Channel")),

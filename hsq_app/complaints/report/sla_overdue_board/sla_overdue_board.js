@@ -5,16 +5,11 @@ frappe.query_reports["SLA Overdue Board"] = {
 	filters: [
 		hsq.filters.institution(),
 		hsq.filters.department(),
-		{
-			fieldname: "sla_status",
-			label: __("SLA Status"),
-			fieldtype: "Select",
-			options: [
-				{ value: "", label: __("Warning and Breached") },
-				{ value: "Warning", label: __("Warning") },
-				{ value: "Breached", label: __("Breached") },
-			],
-		},
+		hsq.filters.choice("sla_status", __("SLA Status"), [
+			["", __("Warning and Breached")],
+			"Warning",
+			"Breached",
+		]),
 		{
 			fieldname: "min_escalation_level",
 			label: __("Escalated to Level (at least)"),

@@ -9,6 +9,7 @@ from frappe import _
 from frappe.utils import add_days, getdate, now_datetime
 
 from hsq_app.complaints.sla.clock import STOPPED_STATES, time_left
+from hsq_app.utils.report import column
 from hsq_app.utils.work_calendar import get_calendar
 
 LIMIT = 2000
@@ -69,47 +70,18 @@ def coverage_message(cal):
 
 def columns():
 	return [
-		{
-			"fieldname": "name",
-			"label": _("Complaint"),
-			"fieldtype": "Link",
-			"options": "HSQ Complaint",
-			"width": 150,
-		},
-		{"fieldname": "sla_status", "label": _("SLA Status"), "fieldtype": "Data", "width": 90},
-		{"fieldname": "hours_left", "label": _("Working Hours Left"), "fieldtype": "Float", "width": 120},
-		{"fieldname": "resolve_by", "label": _("Resolve By"), "fieldtype": "Datetime", "width": 160},
-		{"fieldname": "escalation_level", "label": _("Escalation Level"), "fieldtype": "Int", "width": 90},
-		{
-			"fieldname": "institution",
-			"label": _("Institution"),
-			"fieldtype": "Link",
-			"options": "HSQ Institution",
-			"width": 160,
-		},
-		{
-			"fieldname": "department",
-			"label": _("Department"),
-			"fieldtype": "Link",
-			"options": "HSQ Department",
-			"width": 140,
-		},
-		{"fieldname": "handler", "label": _("Handler"), "fieldtype": "Link", "options": "User", "width": 140},
-		{"fieldname": "workflow_state", "label": _("Workflow State"), "fieldtype": "Data", "width": 100},
-		{"fieldname": "severity", "label": _("Severity"), "fieldtype": "Data", "width": 80},
-		{"fieldname": "channel", "label": _("Channel"), "fieldtype": "Data", "width": 110},
-		{
-			"fieldname": "category",
-			"label": _("Category"),
-			"fieldtype": "Link",
-			"options": "HSQ Complaint Category",
-			"width": 110,
-		},
-		{"fieldname": "received_at", "label": _("Received At"), "fieldtype": "Datetime", "width": 160},
-		{
-			"fieldname": "deadline_is_provisional",
-			"label": _("Deadline Provisional"),
-			"fieldtype": "Check",
-			"width": 90,
-		},
+		column("name", "Complaint", "Link", 150, "HSQ Complaint"),
+		column("sla_status", "SLA Status", width=90),
+		column("hours_left", "Working Hours Left", "Float", 120),
+		column("resolve_by", "Resolve By", "Datetime", 160),
+		column("escalation_level", "Escalation Level", "Int", 90),
+		column("institution", "Institution", "Link", 160, "HSQ Institution"),
+		column("department", "Department", "Link", 140, "HSQ Department"),
+		column("handler", "Handler", "Link", 140, "User"),
+		column("workflow_state", "Workflow State", width=100),
+		column("severity", "Severity", width=80),
+		column("channel", "Channel", width=110),
+		column("category", "Category", "Link", 110, "HSQ Complaint Category"),
+		column("received_at", "Received At", "Datetime", 160),
+		column("deadline_is_provisional", "Deadline Provisional", "Check", 90),
 	]

@@ -73,7 +73,12 @@ def _complaints_received(out, institutions, month, span):
 			Sum(Case().when(c.finding.isin(["Upheld", "Partially Upheld"]), 1).else_(0)).as_("upheld"),
 			Sum(Case().when(c.escalation_level > 0, 1).else_(0)).as_("escalated"),
 		)
-		.where(c.institution.isin(institutions) & (c.received_at >= start) & (c.received_at <= end_ts) & counted(c))
+		.where(
+			c.institution.isin(institutions)
+			& (c.received_at >= start)
+			& (c.received_at <= end_ts)
+			& counted(c)
+		)
 		.groupby(c.institution)
 	).run(as_dict=True)
 	for r in received:
@@ -90,7 +95,12 @@ def _complaints_resolved(out, institutions, month, span):
 			Count("*").as_("resolved"),
 			Sum(Case().when(c.resolved_at <= c.resolve_by, 1).else_(0)).as_("on_time"),
 		)
-		.where(c.institution.isin(institutions) & (c.resolved_at >= start) & (c.resolved_at <= end_ts) & counted(c))
+		.where(
+			c.institution.isin(institutions)
+			& (c.resolved_at >= start)
+			& (c.resolved_at <= end_ts)
+			& counted(c)
+		)
 		.groupby(c.institution)
 	).run(as_dict=True)
 	for r in resolved:
@@ -103,25 +113,13 @@ def _complaints_resolved(out, institutions, month, span):
 def _follow_ups(out, institutions, month, span):
 	start, end, _end_ts = span
 	# follow-ups due in the month: sums of the per-day cells (hsq_app.follow_up.stats)
-	d = frappe.qb.DocType(stats.DAY_STAT)
-	follow = (
-		frappe.qb.from_(d)
-		.select(
-			d.institution,
-			Sum(d.planned).as_("planned"),
-			Sum(d.completed).as_("completed"),
-			Sum(d.rated).as_("rated"),
-			Sum(d.rating_sum).as_("rating_sum"),
-		)
-		.where(d.institution.isin(institutions) & (d.due_date >= start) & (d.due_date <= end))
-		.groupby(d.institution)
-	).run(as_dict=True)
-	for r in follow:
-		planned, rated = int(r.planned or 0), int(r.rated or 0)
-		out[r.institution].update(
+	sums = stats.due_sums(institutions, start, end, ("planned", "completed", "rated", "rating_sum"))
+	for institution, r in sums.items():
+		planned, rated = r["planned"], r["rated"]
+		out[institution].update(
 			planned=planned,
-			coverage=round(100.0 * int(r.completed or 0) / planned, 1) if planned else None,
-			satisfaction=round(float(r.rating_sum) / rated, 2) if rated else None,
+			coverage=round(100.0 * r["completed"] / planned, 1) if planned else None,
+			satisfaction=round(float(r["rating_sum"]) / rated, 2) if rated else None,
 		)
 
 

@@ -3,21 +3,18 @@
 """督查得分: submitted inspections' scores by institution and period, with each area's score."""
 
 import frappe
-from frappe.utils import add_months, flt, getdate, today
+from frappe.utils import flt, getdate
 
+from hsq_app.inspection.report_scope import submitted_visits
 from hsq_app.inspection.visits import FAIL, INSPECTION, PASS, item_fraction
-from hsq_app.permissions import visible_institutions
 from hsq_app.utils.report import column
 
-AREAS = (
-	"Guidance",
-	"Convenience",
-	"Green Channel",
-	"Appearance",
-	"Complaint Channels",
-	"Medical Ethics",
-	"Other",
-)
+
+def areas() -> list[str]:
+	"""The checklist's areas, as the item DocType offers them (one owner: its Select options)."""
+	return [
+		a for a in (frappe.get_meta("HSQ Inspection Item").get_field("area").options or "").split("\n") if a
+	]
 
 
 def execute(filters=None):
@@ -33,7 +30,7 @@ def columns() -> list[dict]:
 		column("visits", "Visits", "Int", 70),
 		column("total_score", "Total Score", "Float", 90, precision=1),
 		column("failed", "Failed Items", "Int", 90),
-		*[column(area_field(a), a, "Float", 90, precision=1) for a in AREAS],
+		*[column(area_field(a), a, "Float", 90, precision=1) for a in areas()],
 	]
 
 
@@ -50,21 +47,8 @@ def period_of(day, granularity: str) -> str:
 
 def visits(filters) -> list[dict]:
 	I = frappe.qb.DocType(INSPECTION)
-	q = (
-		frappe.qb.from_(I)
-		.select(I.name, I.institution, I.visit_date, I.total_score, I.failed_count)
-		.where(I.status != "Draft")
-		.where(I.visit_date >= getdate(filters.from_date or add_months(today(), -12)))
-		.where(I.visit_date <= getdate(filters.to_date or today()))
-	)
-	allowed = visible_institutions()
-	if allowed is not None:
-		if not allowed:
-			return []
-		q = q.where(I.institution.isin(allowed))
-	if filters.institution:
-		q = q.where(I.institution == filters.institution)
-	return q.orderby(I.visit_date).run(as_dict=True)
+	q = frappe.qb.from_(I).select(I.name, I.institution, I.visit_date, I.total_score, I.failed_count)
+	return submitted_visits(q, I, filters).orderby(I.visit_date).run(as_dict=True)
 
 
 def data(filters) -> list[dict]:
@@ -105,7 +89,7 @@ def data(filters) -> list[dict]:
 			total_score=flt(g["score"] / g["visits"], 1),
 			failed=g["failed"],
 		)
-		for area in AREAS:
+		for area in areas():
 			earned, weight = g["areas"].get(area, (0, 0))
 			row[area_field(area)] = flt(100 * earned / weight, 1) if weight else None
 		rows.append(row)

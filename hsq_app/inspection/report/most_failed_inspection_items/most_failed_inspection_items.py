@@ -5,10 +5,10 @@
 import frappe
 from frappe.query_builder import Case
 from frappe.query_builder.functions import Count, Sum
-from frappe.utils import add_months, flt, getdate, today
+from frappe.utils import flt
 
+from hsq_app.inspection.report_scope import submitted_visits
 from hsq_app.inspection.visits import FAIL, INSPECTION, PASS
-from hsq_app.permissions import visible_institutions
 from hsq_app.utils.report import column
 
 
@@ -43,22 +43,12 @@ def data(filters) -> list[dict]:
 			Sum(failed).as_("failed"),
 			Count(Case().when(R.result == FAIL, I.institution)).distinct().as_("institutions"),
 		)
-		.where(I.status != "Draft")
 		# a re-inspection checks only what failed before; counting it would double the failures
 		.where(I.reinspection_of.isnull() | (I.reinspection_of == ""))
 		.where(R.result.isin((PASS, FAIL)))
-		.where(I.visit_date >= getdate(filters.from_date or add_months(today(), -12)))
-		.where(I.visit_date <= getdate(filters.to_date or today()))
 		.groupby(R.item, R.area)
 	)
-	allowed = visible_institutions()
-	if allowed is not None:
-		if not allowed:
-			return []
-		q = q.where(I.institution.isin(allowed))
-	if filters.institution:
-		q = q.where(I.institution == filters.institution)
-	rows = [r for r in q.run(as_dict=True) if flt(r.failed)]
+	rows = [r for r in submitted_visits(q, I, filters).run(as_dict=True) if flt(r.failed)]
 	for row in rows:
 		row.failed = int(row.failed)
 		row.fail_rate = flt(100 * row.failed / row.checked, 1) if row.checked else 0

@@ -5,7 +5,7 @@
 import frappe
 from frappe import _
 
-from hsq_app.utils.report import column, institution_scope
+from hsq_app.utils.report import column, ledger_query
 
 RECORD = "HSQ Accountability Record"
 
@@ -59,30 +59,27 @@ def columns() -> list[dict]:
 	]
 
 
+FIELDS = (
+	"name",
+	"year",
+	"subject_type",
+	"staff",
+	"staff_name",
+	"institution",
+	"category",
+	"threshold",
+	"count",
+	"action",
+	"status",
+	"needs_review",
+	"decided_by",
+	"decided_at",
+	"dismiss_reason",
+)
+
+
 def data(filters) -> list[dict]:
-	A = frappe.qb.DocType(RECORD)
-	q = frappe.qb.from_(A).select(
-		A.name,
-		A.year,
-		A.subject_type,
-		A.staff,
-		A.staff_name,
-		A.institution,
-		A.category,
-		A.threshold,
-		A["count"],
-		A.action,
-		A.status,
-		A.needs_review,
-		A.decided_by,
-		A.decided_at,
-		A.dismiss_reason,
-	)
-	if (scope := institution_scope(A.institution)) is not None:
-		q = q.where(scope)
-	for field in ("institution", "subject_type", "status", "staff"):
-		if filters.get(field):
-			q = q.where(A[field] == filters[field])
+	A, q = ledger_query(RECORD, FIELDS, filters, ("institution", "subject_type", "status", "staff"))
 	if filters.get("year"):
 		q = q.where(A.year == int(filters.year))
 	rows = q.orderby(A.year, order=frappe.qb.desc).orderby(A.creation, order=frappe.qb.desc).run(as_dict=True)

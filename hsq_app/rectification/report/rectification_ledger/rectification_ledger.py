@@ -8,7 +8,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import getdate
 
 from hsq_app.rectification.tasks import TASK
-from hsq_app.utils.report import column, institution_scope
+from hsq_app.utils.report import column, ledger_query
 
 
 def execute(filters=None):
@@ -91,34 +91,36 @@ def columns() -> list[dict]:
 	]
 
 
+FIELDS = (
+	"name",
+	"source_type",
+	"source_name",
+	"institution",
+	"responsible_department",
+	"category",
+	"problem",
+	"responsible_leader",
+	"deadline",
+	"evidence_count",
+	"pdca_stage",
+	"workflow_state",
+	"is_overdue",
+	"verified_by",
+	"verified_at",
+	"complaints_before",
+	"complaints_after",
+	"effect_result",
+	"raised_by_institution",
+)
+
+
 def data(filters) -> list[dict]:
-	T = frappe.qb.DocType(TASK)
-	q = frappe.qb.from_(T).select(
-		T.name,
-		T.source_type,
-		T.source_name,
-		T.institution,
-		T.responsible_department,
-		T.category,
-		T.problem,
-		T.responsible_leader,
-		T.deadline,
-		T.evidence_count,
-		T.pdca_stage,
-		T.workflow_state,
-		T.is_overdue,
-		T.verified_by,
-		T.verified_at,
-		T.complaints_before,
-		T.complaints_after,
-		T.effect_result,
-		T.raised_by_institution,
+	T, q = ledger_query(
+		TASK,
+		FIELDS,
+		filters,
+		("institution", "responsible_department", "source_type", "pdca_stage", "workflow_state"),
 	)
-	if (scope := institution_scope(T.institution)) is not None:
-		q = q.where(scope)
-	for field in ("institution", "responsible_department", "source_type", "pdca_stage", "workflow_state"):
-		if filters.get(field):
-			q = q.where(T[field] == filters[field])
 	if filters.get("is_overdue"):
 		q = q.where(T.is_overdue == 1)
 	if filters.get("from_date"):
