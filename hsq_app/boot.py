@@ -6,6 +6,8 @@ test run, and at the latest in the first request's ``before_request`` hooks.
 
 * A request body that claims to be JSON but is not answers **HTTP 417** with a readable message
   (Frappe 15 parses it before any hook runs and answers 500 with a traceback).
+* The app's own script reports are never switched to prepared (background) reports behind the
+  admin's back: Frappe does that for good to any report whose one run took over 15 s.
 """
 
 from __future__ import annotations
@@ -38,3 +40,31 @@ def apply() -> None:
 			frappe.throw(_("The request body is not valid JSON"), MalformedRequestError)
 
 	frappe.app.make_form_dict = make_form_dict
+	_keep_app_reports_live()
+
+
+def app_reports() -> frozenset[str]:
+	"""The folder names (scrubbed names) of the script reports this app ships."""
+	from pathlib import Path
+
+	package = Path(__file__).resolve().parent
+	return frozenset(p.parent.name for p in package.glob("*/report/*/*.json"))
+
+
+def _keep_app_reports_live() -> None:
+	"""The app's reports answer in about a second from kept cells and indexes (benchmarks/README.md);
+	one slow run on a busy machine (a backup, a big import) must not turn them into "generate a new
+	report" pages for everyone, for good. Other reports keep Frappe's behaviour, and an admin can
+	still make one of the app's reports prepared in the desk."""
+	import frappe
+	from frappe.core.doctype.report import report as report_module
+
+	original = report_module.enable_prepared_report
+	ours = app_reports()
+
+	def enable_prepared_report(report: str, site: str):
+		if frappe.scrub(report) in ours:
+			return None
+		return original(report=report, site=site)
+
+	report_module.enable_prepared_report = enable_prepared_report

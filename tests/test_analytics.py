@@ -62,3 +62,18 @@ def test_monthly_summary_counts_and_isolation(shared_world):
 	assert set(summary(month=month)) == {w.a.institution}
 	as_user(w.inspector)
 	assert {w.a.institution, w.b.institution} <= set(summary(month=month))
+
+
+def test_a_slow_run_never_turns_the_apps_reports_into_background_reports():
+	"""Frappe makes any script report that once ran over 15 s a prepared report for good (a timer
+	calls enable_prepared_report); the app's reports stay live (hsq_app.boot)."""
+	from frappe.core.doctype.report import report as report_module
+
+	from hsq_app.boot import app_reports
+
+	names = [r for r in frappe.get_all("Report", filters={"is_standard": "Yes"}, pluck="name")]
+	ours = [r for r in names if frappe.scrub(r) in app_reports()]
+	assert "Monthly Bureau Summary" in ours and len(ours) >= 10
+	for name in ours:
+		report_module.enable_prepared_report(report=name, site=frappe.local.site)
+		assert not frappe.db.get_value("Report", name, "prepared_report"), name

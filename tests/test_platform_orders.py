@@ -353,7 +353,7 @@ def test_a_12345_order_merged_into_an_earlier_complaint_gets_that_complaints_ans
 		assert state(first.name) == "In Progress"
 		assert state(name) == "Closed"  # the duplicate stays folded in
 		answer(w, first.name)
-		act(w.a.officer, first.name, "Close")
+		act(w.a.officer, first.name, "Close", complainant_feedback="Satisfied")
 		assert order_events(fake, order_no) == [
 			("Answered", 0),
 			("Answered", 1),
