@@ -2083,7 +2083,7 @@ def cmd_start(cfg: Config, runner: Runner, dev: bool = False) -> int:
 			"demo",
 			cfg.site,
 			"execute",
-			"hsq_app.setup.demo.make_demo",
+			"hsq_app.install.demo.make_demo",
 			"--kwargs",
 			json.dumps({"password": cfg.demo_password}),
 		)
@@ -2103,7 +2103,7 @@ def cmd_start(cfg: Config, runner: Runner, dev: bool = False) -> int:
 			"serve", f"the desk did not answer on {url} within 120s; see {cfg.bench}/logs/{logname}"
 		)
 	logins = runner.site_cmd(
-		"demo", cfg.site, "execute", "hsq_app.setup.demo.print_login_table", quiet=True, check=False
+		"demo", cfg.site, "execute", "hsq_app.install.demo.print_login_table", quiet=True, check=False
 	).stdout
 	shape = (
 		"the development server"

@@ -10,14 +10,14 @@ export_python_type_annotations = True
 
 # Installation
 # ------------
-after_install = "hsq_app.setup.install.after_install"
-after_migrate = "hsq_app.setup.install.after_migrate"
+after_install = "hsq_app.install.defaults.after_install"
+after_migrate = "hsq_app.install.defaults.after_migrate"
 
 # Default master data of each domain, created idempotently on install and on every migrate.
-# (Custom hook: hsq_app.setup.install.ensure_defaults calls each in order.)
+# (Custom hook: hsq_app.install.defaults.ensure_defaults calls each in order.)
 hsq_install_defaults = [
 	"hsq_app.complaints.workflow.ensure_workflow",
-	"hsq_app.setup.desk.ensure_desk",
+	"hsq_app.install.desk.ensure_desk",
 	"hsq_app.rectification.setup.install_defaults",
 	"hsq_app.follow_up.setup.ensure_defaults",
 	"hsq_app.complaints.sla.defaults.install_defaults",
@@ -29,7 +29,7 @@ hsq_install_defaults = [
 	"hsq_app.complaints.complainant_sms.ensure_templates",
 ]
 
-# Demo records of each domain for the start command's site (hsq_app.setup.demo.make_demo).
+# Demo records of each domain for the start command's site (hsq_app.install.demo.make_demo).
 hsq_demo_data = [
 	"hsq_app.complaints.demo.make_demo_complaints",
 	"hsq_app.rectification.demo.make_demo",
@@ -121,8 +121,8 @@ doc_events = {
 website_route_rules = [{"from_route": "/survey/<code>", "to_route": "survey"}]
 
 # SLA indicators and Pause / Resume / Extension buttons on complaint forms and lists
-# the Select options report filters offer (hsq_app.setup.desk.FILTER_OPTIONS)
-extend_bootinfo = "hsq_app.setup.desk.extend_bootinfo"
+# the Select options report filters offer (hsq_app.install.desk.FILTER_OPTIONS)
+extend_bootinfo = "hsq_app.install.desk.extend_bootinfo"
 
 app_include_js = [
 	"/assets/hsq_app/js/sla_indicator.js",
@@ -176,7 +176,7 @@ scheduler_events = {
 
 # Testing
 # -------
-before_tests = "hsq_app.setup.install.before_tests"
+before_tests = "hsq_app.install.defaults.before_tests"
 
 # Fixtures: the workflows and their states/actions ship as filtered fixtures
 fixtures = []

@@ -212,7 +212,7 @@ def sync_user_permissions(user: str) -> None:
 				ignore_permissions=True
 			)
 	frappe.cache.hdel("user_permissions", user)
-	from hsq_app.setup.desk import set_default_workspace
+	from hsq_app.install.desk import set_default_workspace
 
 	set_default_workspace(user)
 

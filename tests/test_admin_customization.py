@@ -10,7 +10,7 @@ import frappe
 import pytest
 from factories import as_user, make_complaint
 
-from hsq_app.setup import install
+from hsq_app.install import defaults as install
 
 FIELD = "hsq_admin_ward"
 

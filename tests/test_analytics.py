@@ -5,7 +5,7 @@ import pytest
 from factories import as_user, make_complaint
 from frappe.utils import get_first_day, now_datetime
 
-from hsq_app.setup.desk import ROLE_WORKSPACES, landing_workspace
+from hsq_app.install.desk import ROLE_WORKSPACES, landing_workspace
 
 
 @pytest.mark.parametrize("role,workspace", ROLE_WORKSPACES)

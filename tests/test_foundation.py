@@ -7,8 +7,8 @@ from frappe.desk.search import search_link
 
 from hsq_app import roles as R
 from hsq_app.hsq_setup.departments import DepartmentMismatchError
+from hsq_app.install.defaults import DEFAULT_CATEGORIES, ensure_defaults
 from hsq_app.permissions import desired_user_permissions
-from hsq_app.setup.install import DEFAULT_CATEGORIES, ensure_defaults
 
 
 def test_roles_and_default_categories_exist():

@@ -380,7 +380,7 @@ def test_answers_are_isolated_by_institution_and_department(world):
 
 
 def test_the_three_indicators_in_each_roles_workspace(world):
-	from hsq_app.setup.desk import ROLE_WORKSPACES
+	from hsq_app.install.desk import ROLE_WORKSPACES
 	from hsq_app.survey.workspace import BLOCK, ensure_indicator_block
 
 	# as a migrate leaves them: workspace files synced, then after_migrate adds the block (another

@@ -4,7 +4,7 @@ import frappe
 from frappe.utils import add_days, now_datetime
 
 from hsq_app.complaints.api import apply_action
-from hsq_app.setup.demo import INSTITUTIONS, login
+from hsq_app.install.demo import INSTITUTIONS, login
 
 SAMPLES = [
 	("12345 Hotline", "Waiting Time", "门诊挂号排队超过两小时，无人引导", "Registered"),

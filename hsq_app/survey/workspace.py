@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import frappe
 
-from hsq_app.setup.desk import ROLE_WORKSPACES
+from hsq_app.install.desk import ROLE_WORKSPACES
 
 BLOCK = "HSQ Satisfaction Indicators"
 BLOCK_ID = "hsqSatIndic"

@@ -2,7 +2,7 @@
 
 A county bureau, a tertiary and a secondary hospital, two township health centres, their
 departments and staff, and one login per role per institution, all sharing one password.
-Run: ``bench --site hsq.localhost execute hsq_app.setup.demo.make_demo --kwargs '{"password": "..."}'``
+Run: ``bench --site hsq.localhost execute hsq_app.install.demo.make_demo --kwargs '{"password": "..."}'``
 """
 
 import frappe
