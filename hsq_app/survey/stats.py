@@ -16,6 +16,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, cint, getdate, now_datetime, today
 
+from hsq_app.survey import anonymity
 from hsq_app.survey import settings as survey_settings
 
 RESPONSE = "HSQ Survey Response"
@@ -44,7 +45,8 @@ def response_added(doc) -> None:
 		"score": score,
 		"satisfied": int(score >= SATISFIED_FROM),
 		"low": int(score <= low_threshold()),
-		"now": now_datetime(),
+		# staff answers: the cell keeps the day only (hsq_app.survey.anonymity)
+		"now": anonymity.cell_time(doc.kind, doc.submitted_at),
 	}
 	# raw SQL: an atomic INSERT … ON DUPLICATE KEY UPDATE (the cell's name is its key) has no qb form
 	frappe.db.sql(

@@ -1,0 +1,84 @@
+"""Writing one guest answer: the survey door's hot path, without the Document machinery.
+
+The door (hsq_app.survey.answer) has already checked every value against the code's own records
+and the questionnaire, so the answer and its items go into their tables with one multi-row INSERT
+each (hsq_app.utils.bulk), inside the request's transaction. What the HSQ Survey Response
+controller does on insert is done here too, from the same functions: staff answers made anonymous
+(``anonymize``), the call-back flag (``loop.flag``), the day cell (``stats.response_added``) and the
+call-back task queued after commit (``loop.response_added``). Link validation, permission checks,
+realtime list updates, global search and document versions are skipped: none applies to an answer
+(no user opens it while it is written; answers are never edited or searched globally).
+
+Staff answers keep no time of day anywhere (``creation``, ``modified``, ``submitted_at``, their
+items and their day cell): the day is enough for every figure, and a time to the second could
+point at the person.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import get_datetime, now_datetime
+
+from hsq_app.survey import loop, stats
+from hsq_app.survey.anonymity import anonymize, is_anonymous
+from hsq_app.utils.bulk import insert_rows
+
+RESPONSE = "HSQ Survey Response"
+ANSWER = "HSQ Survey Answer"
+RESPONSE_FIELDS = (
+	"kind",
+	"source",
+	"institution",
+	"department",
+	"overall_score",
+	"comment",
+	"template",
+	"template_version",
+	"submitted_at",
+	"follow_up",
+	"wants_callback",
+	"contact_phone",
+	"needs_attention",
+	"attention_reason",
+	"outcome",
+)
+ANSWER_FIELDS = ("item", "area", "question", "score", "value")
+META = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx")
+
+
+def insert_answer(values: dict, rows: list[dict]) -> str:
+	"""Store one answer (values keyed like RESPONSE_FIELDS) and its item rows; returns its name."""
+	doc = frappe._dict(values)
+	doc.submitted_at = get_datetime(doc.submitted_at) if doc.submitted_at else now_datetime()
+	doc.creation = doc.modified = now_datetime()
+	if is_anonymous(doc.kind):
+		anonymize(doc)
+	loop.flag(doc)
+	doc.name = frappe.generate_hash(length=10)
+	owner = frappe.session.user
+	meta = (doc.name, doc.creation, doc.modified, owner, owner, 0, 0)
+	insert_rows(RESPONSE, META + RESPONSE_FIELDS, [meta + tuple(doc.get(f) for f in RESPONSE_FIELDS)])
+	if rows:
+		insert_rows(
+			ANSWER,
+			(*META, "parent", "parenttype", "parentfield", *ANSWER_FIELDS),
+			[
+				(
+					frappe.generate_hash(length=10),
+					doc.creation,
+					doc.modified,
+					owner,
+					owner,
+					0,
+					idx,
+					doc.name,
+					RESPONSE,
+					"answers",
+					*(row.get(f) if f != "score" else row.get(f) or 0 for f in ANSWER_FIELDS),
+				)
+				for idx, row in enumerate(rows, 1)
+			],
+		)
+	stats.response_added(doc)
+	loop.response_added(doc)
+	return doc.name
