@@ -51,6 +51,10 @@ def parse_args():
 	p.add_argument("--departments", type=int, default=120)
 	p.add_argument("--skip", nargs="*", default=[], choices=["submit", "reports", "posters"])
 	p.add_argument("--keep", action="store_true")
+	p.add_argument(
+		"--baseline-code",
+		help="a copy of the previous code (git archive main | tar -x -C DIR): its door measured too",
+	)
 	return p.parse_args()
 
 
@@ -123,9 +127,13 @@ def free_port() -> int:
 		return s.getsockname()[1]
 
 
-def serve(site: str, workers: int):
+def serve(site: str, workers: int, code_dir: str | None = None):
+	"""gunicorn as production runs it; ``code_dir``: serve the app's code from that copy instead
+	(e.g. ``git archive main``), for a baseline of the previous code in the same run."""
 	port = free_port()
 	env = dict(os.environ)
+	if code_dir:
+		env["PYTHONPATH"] = os.path.abspath(code_dir)
 	proc = subprocess.Popen(
 		[
 			os.path.join(os.path.dirname(sys.executable), "gunicorn"),
@@ -204,12 +212,11 @@ def bench_submit(args, world) -> dict:
 	import frappe
 
 	codes = [frappe.db.get_value("HSQ Department", d, "survey_code") for _inst, depts in world for d in depts]
-	proc, port = serve(args.site, args.workers)
-	try:
 
-		def ping(k, i):
-			return "GET", "/api/method/ping", None
+	def ping(k, i):
+		return "GET", "/api/method/ping", None
 
+	def answers(run_id):
 		def answer(k, i):
 			body = {
 				"code": codes[i % len(codes)],
@@ -224,19 +231,33 @@ def bench_submit(args, world) -> dict:
 			}
 			return "POST", "/api/method/hsq_app.api.survey.submit", json.dumps(body)
 
-		run_id = "warm"
-		load(args.site, port, args.clients, 100, answer)  # warm both workers
-		run_id = "run"
-		baseline = load(args.site, port, args.clients, args.requests, ping)
-		result = load(args.site, port, args.clients, args.requests, answer)
-	finally:
-		proc.terminate()
-		proc.wait(timeout=30)
-	return {
-		"ping_baseline": baseline,
-		"submit": result,
-		"submit_vs_ping": round(result["per_second"] / baseline["per_second"], 2),
-	}
+		return answer
+
+	def run(code_dir, label, with_ping=False):
+		proc, port = serve(args.site, args.workers, code_dir)
+		try:
+			load(args.site, port, args.clients, 100, answers(f"warm-{label}"))  # warm both workers
+			out = {}
+			if with_ping:
+				out["ping"] = load(args.site, port, args.clients, args.requests, ping)
+			out["submit"] = load(args.site, port, args.clients, args.requests, answers(label))
+			return out
+		finally:
+			proc.terminate()
+			proc.wait(timeout=30)
+
+	out = {}
+	if args.baseline_code:
+		out["baseline_code"] = run(args.baseline_code, "base")["submit"]
+		print(json.dumps({"baseline_code": out["baseline_code"]}), flush=True)
+	new = run(None, "new", with_ping=True)
+	out["ping_baseline"], out["submit"] = new["ping"], new["submit"]
+	out["submit_vs_ping"] = round(new["submit"]["per_second"] / new["ping"]["per_second"], 2)
+	if args.baseline_code:
+		out["submit_vs_baseline_code"] = round(
+			new["submit"]["per_second"] / out["baseline_code"]["per_second"], 2
+		)
+	return out
 
 
 # -- 2. reports on many answers ---------------------------------------------------------------------------
