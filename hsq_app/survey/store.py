@@ -17,7 +17,7 @@ point at the person.
 from __future__ import annotations
 
 import frappe
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import cint, get_datetime, now_datetime
 
 from hsq_app.survey import loop, stats
 from hsq_app.survey.anonymity import anonymize, is_anonymous
@@ -42,6 +42,7 @@ RESPONSE_FIELDS = (
 	"outcome",
 )
 ANSWER_FIELDS = ("item", "area", "question", "score", "value")
+INT_FIELDS = ("overall_score", "template_version", "wants_callback", "needs_attention")
 META = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx")
 
 
@@ -53,6 +54,8 @@ def insert_answer(values: dict, rows: list[dict]) -> str:
 	if is_anonymous(doc.kind):
 		anonymize(doc)
 	loop.flag(doc)
+	for field in INT_FIELDS:  # Int and Check columns are NOT NULL
+		doc[field] = cint(doc.get(field))
 	doc.name = frappe.generate_hash(length=10)
 	owner = frappe.session.user
 	meta = (doc.name, doc.creation, doc.modified, owner, owner, 0, 0)
