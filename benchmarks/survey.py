@@ -314,7 +314,10 @@ def bulk_answers(n: int, world) -> tuple[float, float, int]:
 	now = frappe.utils.now_datetime().replace(microsecond=0)
 	midnight = dt.datetime.combine(now.date(), dt.time())
 	cells: dict[tuple, list[int]] = {}
-	stats.rebuild()  # the cells of the answers already there (the submissions'), then these added
+	# the cells of the answers already there (the submissions'), from scratch; these are added after
+	frappe.db.sql("DELETE FROM `tabHSQ Survey Day Stat`")
+	frappe.db.sql("DELETE FROM `tabHSQ Survey Month Stat`")
+	stats.rebuild()
 	frappe.db.commit()
 	t = time.perf_counter()
 	chunk, commit_every = 5_000, 200_000
