@@ -12,9 +12,10 @@ Run inside the bench's sites folder, as the bench user, on a dedicated site:
    baseline, measured in the same run with the same clients and workers, is Frappe's own
    ``/api/method/ping`` (the framework's floor for a request).
 2. **Reports on many answers** (``--answers``): that many answers are written straight into the
-   answers table with MariaDB's sequence engine (two years, 4 institutions × 30 departments, three
-   kinds), the per-day cells rebuilt from them (``hsq_app.survey.stats.rebuild``), and theme cells
-   for the same two years. Timed: the Survey Indicators report (one year, bureau and one hospital,
+   answers table with ``hsq_app.utils.bulk.insert_rows`` (two years, 4 institutions × 30
+   departments, three kinds), their per-day cells counted while they are made and written once
+   (checked against ``hsq_app.survey.stats.rebuild`` on the last week), and theme cells for the
+   same two years. Timed: the Survey Indicators report (one year, bureau and one hospital,
    by institution and by department), the workspace block, the Survey Themes report; baseline:
    the same year's indicator figures computed straight from the answers.
 3. **Posters**: one PDF with a poster per department (``--departments``), A4 and table card.
@@ -50,6 +51,10 @@ def parse_args():
 	p.add_argument("--departments", type=int, default=120)
 	p.add_argument("--skip", nargs="*", default=[], choices=["submit", "reports", "posters"])
 	p.add_argument("--keep", action="store_true")
+	p.add_argument(
+		"--baseline-code",
+		help="a copy of the previous code (git archive main | tar -x -C DIR): its door measured too",
+	)
 	return p.parse_args()
 
 
@@ -122,9 +127,13 @@ def free_port() -> int:
 		return s.getsockname()[1]
 
 
-def serve(site: str, workers: int):
+def serve(site: str, workers: int, code_dir: str | None = None):
+	"""gunicorn as production runs it; ``code_dir``: serve the app's code from that copy instead
+	(e.g. ``git archive main``), for a baseline of the previous code in the same run."""
 	port = free_port()
 	env = dict(os.environ)
+	if code_dir:
+		env["PYTHONPATH"] = os.path.abspath(code_dir)
 	proc = subprocess.Popen(
 		[
 			os.path.join(os.path.dirname(sys.executable), "gunicorn"),
@@ -135,7 +144,7 @@ def serve(site: str, workers: int):
 			"-t",
 			"120",
 			"--preload",
-			"frappe.app:application",
+			"hsq_app.wsgi:application",
 		],
 		stdout=subprocess.DEVNULL,
 		stderr=subprocess.DEVNULL,
@@ -203,12 +212,11 @@ def bench_submit(args, world) -> dict:
 	import frappe
 
 	codes = [frappe.db.get_value("HSQ Department", d, "survey_code") for _inst, depts in world for d in depts]
-	proc, port = serve(args.site, args.workers)
-	try:
 
-		def ping(k, i):
-			return "GET", "/api/method/ping", None
+	def ping(k, i):
+		return "GET", "/api/method/ping", None
 
+	def answers(run_id):
 		def answer(k, i):
 			body = {
 				"code": codes[i % len(codes)],
@@ -223,57 +231,171 @@ def bench_submit(args, world) -> dict:
 			}
 			return "POST", "/api/method/hsq_app.api.survey.submit", json.dumps(body)
 
-		run_id = "warm"
-		load(args.site, port, args.clients, 100, answer)  # warm both workers
-		run_id = "run"
-		baseline = load(args.site, port, args.clients, args.requests, ping)
-		result = load(args.site, port, args.clients, args.requests, answer)
-	finally:
-		proc.terminate()
-		proc.wait(timeout=30)
-	return {
-		"ping_baseline": baseline,
-		"submit": result,
-		"submit_vs_ping": round(result["per_second"] / baseline["per_second"], 2),
-	}
+		return answer
+
+	def run(code_dir, label, with_ping=False):
+		proc, port = serve(args.site, args.workers, code_dir)
+		try:
+			load(args.site, port, args.clients, 100, answers(f"warm-{label}"))  # warm both workers
+			out = {}
+			if with_ping:
+				out["ping"] = load(args.site, port, args.clients, args.requests, ping)
+			out["submit"] = load(args.site, port, args.clients, args.requests, answers(label))
+			return out
+		finally:
+			proc.terminate()
+			proc.wait(timeout=30)
+
+	out = {}
+	if args.baseline_code:
+		out["baseline_code"] = run(args.baseline_code, "base")["submit"]
+		print(json.dumps({"baseline_code": out["baseline_code"]}), flush=True)
+	new = run(None, "new", with_ping=True)
+	out["ping_baseline"], out["submit"] = new["ping"], new["submit"]
+	out["submit_vs_ping"] = round(new["submit"]["per_second"] / new["ping"]["per_second"], 2)
+	if args.baseline_code:
+		out["submit_vs_baseline_code"] = round(
+			new["submit"]["per_second"] / out["baseline_code"]["per_second"], 2
+		)
+	return out
 
 
 # -- 2. reports on many answers ---------------------------------------------------------------------------
 
 
-def bulk_answers(n: int, world) -> float:
-	"""n answers over two years, written with the sequence engine (no child rows: the reports read
-	only the answers' own fields)."""
+SCORES = (5, 5, 5, 4, 4, 4, 3, 5, 2, 1)
+KINDS = ("Outpatient", "Inpatient", "Staff")
+ANSWER_FIELDS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"kind",
+	"source",
+	"institution",
+	"department",
+	"overall_score",
+	"submitted_at",
+	"template_version",
+)
+CELL_FIELDS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"day",
+	"kind",
+	"institution",
+	"department",
+	"responses",
+	"score_sum",
+	"satisfied",
+	"low",
+)
+
+
+def bulk_answers(n: int, world) -> tuple[float, float, int]:
+	"""n answers over two years written with hsq_app.utils.bulk.insert_rows (sequential names, no
+	child rows: the reports read only the answers' own fields), their per-day cells counted while
+	they are made and written once at the end (the same cells stats.rebuild() computes, checked on
+	the last week by the caller). Returns (seconds for the answers, seconds for the cells, cells)."""
+	import datetime as dt
+	import hashlib
+
 	import frappe
 
+	from hsq_app.survey import stats
+	from hsq_app.utils.bulk import insert_rows
+
 	depts = [(inst, d) for inst, ds in world for d in ds]
-	frappe.db.sql("DROP TEMPORARY TABLE IF EXISTS bm_dept")
-	frappe.db.sql(
-		"CREATE TEMPORARY TABLE bm_dept (k INT PRIMARY KEY, institution VARCHAR(140), department VARCHAR(140))"
-	)
-	frappe.db.sql(
-		"INSERT INTO bm_dept VALUES " + ",".join(["(%s, %s, %s)"] * len(depts)),
-		[v for k, (i, d) in enumerate(depts) for v in (k, i, d)],
-	)
+	low = stats.low_threshold()
+	now = frappe.utils.now_datetime().replace(microsecond=0)
+	midnight = dt.datetime.combine(now.date(), dt.time())
+	cells: dict[tuple, list[int]] = {}
+	# the cells of the answers already there (the submissions'), from scratch; these are added after
+	frappe.db.sql("DELETE FROM `tabHSQ Survey Day Stat`")
+	frappe.db.sql("DELETE FROM `tabHSQ Survey Month Stat`")
+	stats.rebuild()
+	frappe.db.commit()
 	t = time.perf_counter()
-	chunk = 500_000
-	for lo in range(0, n, chunk):
-		hi = min(n, lo + chunk)
-		# raw SQL: a set-based generator (sequence engine) has no frappe.qb form
-		frappe.db.sql(
-			f"""
-			INSERT INTO `tabHSQ Survey Response` (name, creation, modified, owner, modified_by, docstatus, idx,
-				kind, source, institution, department, overall_score, submitted_at, template_version)
-			SELECT CONCAT('{TAG}', s.seq), NOW(), NOW(), 'Guest', 'Guest', 0, 0,
-				ELT(1 + s.seq % 3, 'Outpatient', 'Inpatient', 'Staff'), 'QR', d.institution,
-				IF(s.seq % 3 = 2, NULL, d.department),
-				ELT(1 + (s.seq * 7) % 10, 5, 5, 5, 4, 4, 4, 3, 5, 2, 1),
-				DATE_SUB(NOW(), INTERVAL ((s.seq DIV {3 * len(depts)}) % 730) DAY) - INTERVAL (s.seq % 36000) SECOND, 1
-			FROM seq_{lo + 1}_to_{hi} s JOIN bm_dept d ON d.k = (s.seq DIV 3) % {len(depts)}
-			"""
+	chunk, commit_every = 5_000, 200_000
+
+	def rows(lo, hi):
+		for seq in range(lo, hi):
+			kind = KINDS[seq % 3]
+			inst, dept = depts[(seq // 3) % len(depts)]
+			if kind == "Staff":
+				dept = None
+			score = SCORES[(seq * 7) % 10]
+			day_back = (seq // (3 * len(depts))) % 730
+			at = now - dt.timedelta(days=day_back, seconds=seq % 36_000)
+			if kind == "Staff":
+				at = midnight - dt.timedelta(days=day_back)  # staff answers keep the day only
+			cell = cells.setdefault((at.date(), kind, inst, dept), [0, 0, 0, 0])
+			cell[0] += 1
+			cell[1] += score
+			cell[2] += score >= stats.SATISFIED_FROM
+			cell[3] += score <= low
+			yield (f"{TAG}{seq:010d}", now, now, "Guest", "Guest", kind, "QR", inst, dept, score, at, 1)
+
+	for lo in range(0, n, commit_every):
+		insert_rows(
+			"HSQ Survey Response", ANSWER_FIELDS, rows(lo, min(n, lo + commit_every)), chunk_size=chunk
 		)
 		frappe.db.commit()  # chunked bulk load
-	return time.perf_counter() - t
+	answers_s = time.perf_counter() - t
+	t = time.perf_counter()
+	fields = ", ".join(CELL_FIELDS)
+	row = "(" + ", ".join(["%s"] * len(CELL_FIELDS)) + ")"
+	items = list(cells.items())
+	for lo in range(0, len(items), chunk):
+		values = []
+		for (day, kind, inst, dept), (n_, s_, sat, lo_) in items[lo : lo + chunk]:
+			key = hashlib.md5("|".join([str(day), kind, inst, dept or ""]).encode()).hexdigest()
+			values += [
+				key,
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				day,
+				kind,
+				inst,
+				dept,
+				n_,
+				s_,
+				sat,
+				lo_,
+			]
+		# raw SQL: added onto the cells of answers already there (an upsert has no qb form)
+		frappe.db.sql(
+			f"""INSERT INTO `tabHSQ Survey Day Stat` ({fields}) VALUES {", ".join([row] * (len(values) // len(CELL_FIELDS)))}
+			ON DUPLICATE KEY UPDATE responses = responses + VALUES(responses),
+				score_sum = score_sum + VALUES(score_sum), satisfied = satisfied + VALUES(satisfied),
+				low = low + VALUES(low)""",
+			tuple(values),
+		)
+	frappe.db.commit()
+	return answers_s, time.perf_counter() - t, len(cells)
+
+
+def check_cells(days: int = 7) -> bool:
+	"""The written cells of the last days equal a rebuild from the answers (stats.rebuild)."""
+	import frappe
+	from frappe.utils import add_days, today
+
+	from hsq_app.survey import stats
+
+	query = """SELECT day, kind, institution, IFNULL(department, ''), responses, score_sum, satisfied, low
+		FROM `tabHSQ Survey Day Stat` WHERE day >= %s ORDER BY 1, 2, 3, 4"""
+	start = add_days(today(), -days)
+	written = frappe.db.sql(query, start)
+	stats.rebuild(start, today())
+	rebuilt = frappe.db.sql(query, start)
+	frappe.db.commit()
+	return written == rebuilt
 
 
 def bulk_theme_cells(world) -> int:
@@ -306,9 +428,11 @@ def bulk_theme_cells(world) -> int:
 							"示例留言",
 						)
 					)
-	frappe.db.bulk_insert(
+	from hsq_app.utils.bulk import insert_rows
+
+	insert_rows(
 		"HSQ Theme Month Stat",
-		[
+		(
 			"name",
 			"creation",
 			"modified",
@@ -323,9 +447,9 @@ def bulk_theme_cells(world) -> int:
 			"from_surveys",
 			"from_follow_ups",
 			"examples",
-		],
+		),
 		rows,
-		chunk_size=20_000,
+		chunk_size=5_000,
 	)
 	frappe.db.commit()
 	return len(rows)
@@ -337,20 +461,25 @@ def bench_reports(args, world) -> dict:
 
 	from hsq_app.survey import indicators, stats
 	from hsq_app.survey.doctype.hsq_survey_day_stat import hsq_survey_day_stat
+	from hsq_app.survey.doctype.hsq_survey_month_stat import hsq_survey_month_stat
 	from hsq_app.survey.doctype.hsq_survey_response import hsq_survey_response
 	from hsq_app.survey.doctype.hsq_theme_month_stat import hsq_theme_month_stat
 	from hsq_app.survey.report.survey_indicators import survey_indicators
 	from hsq_app.survey.report.survey_themes import survey_themes
 
-	for module in (hsq_survey_day_stat, hsq_survey_response, hsq_theme_month_stat):
+	for module in (hsq_survey_day_stat, hsq_survey_month_stat, hsq_survey_response, hsq_theme_month_stat):
 		module.on_doctype_update()  # the indexes a migrate makes
 	out = {}
-	out["load_answers_s"] = round(bulk_answers(args.answers, world), 1)
-	t = time.perf_counter()
-	cells = stats.rebuild()
-	frappe.db.commit()
-	out["rebuild_cells_s"] = round(time.perf_counter() - t, 1)
+	answers_s, cells_s, cells = bulk_answers(args.answers, world)
+	out["load_answers_s"] = round(answers_s, 1)
+	out["write_cells_s"] = round(cells_s, 1)
 	out["cells"] = cells
+	out["cells_equal_rebuild_last_week"] = check_cells()
+	t = time.perf_counter()
+	out["month_cells"] = stats.roll_up_closed()  # what the daily job keeps: closed months whole
+	frappe.db.commit()
+	out["roll_up_months_s"] = round(time.perf_counter() - t, 1)
+	print(json.dumps(out), flush=True)
 	out["theme_cells"] = bulk_theme_cells(world)
 	start, end = add_days(today(), -365), today()
 	hospital = world[0][0]

@@ -111,8 +111,19 @@ doc_events = {
 		],
 	},
 	# survey codes from the moment a department or institution exists (QR posters, staff links)
-	"HSQ Department": {"before_insert": "hsq_app.survey.codes.assign_department_code"},
-	"HSQ Institution": {"before_insert": "hsq_app.survey.codes.assign_institution_codes"},
+	# (the guest door caches what a code opens: forgotten when a department or institution changes)
+	"HSQ Department": {
+		"before_insert": "hsq_app.survey.codes.assign_department_code",
+		"on_change": "hsq_app.survey.codes.forget",
+		"on_trash": "hsq_app.survey.codes.forget",
+		"after_rename": "hsq_app.survey.codes.forget",
+	},
+	"HSQ Institution": {
+		"before_insert": "hsq_app.survey.codes.assign_institution_codes",
+		"on_change": "hsq_app.survey.codes.forget",
+		"on_trash": "hsq_app.survey.codes.forget",
+		"after_rename": "hsq_app.survey.codes.forget",
+	},
 	# messages held while no gateway was configured go out once the admin configures one
 	"SMS Settings": {"on_update": "hsq_app.messaging.sms.release_held"},
 }

@@ -104,6 +104,13 @@ def enqueue_delivery(log_name: str) -> None:
 
 def deliver(log_name: str) -> str:
 	"""Send one logged message through the gateway (the background job); returns its new status."""
+	row = frappe.db.get_value(LOG, log_name, ["status", "receiver"], as_dict=True)
+	if row and row.status in outbox.PENDING and is_opted_out(row.receiver):
+		# the receiver replied 退订 (hsq_app.messaging.inbound) after the message was queued
+		frappe.db.set_value(
+			LOG, log_name, {"status": "Opted Out", "next_attempt_at": None}, update_modified=False
+		)
+		return "Opted Out"
 
 	def send(row):
 		try:

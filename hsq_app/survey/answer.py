@@ -13,9 +13,13 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime, today
 
-from hsq_app.survey import codes, guard, invitations
+from hsq_app.survey import codes, guard, invitations, store
 from hsq_app.survey import settings as survey_settings
-from hsq_app.survey.doctype.hsq_survey_template.hsq_survey_template import active_template
+from hsq_app.survey.doctype.hsq_survey_template.hsq_survey_template import (
+	ITEM_FIELDS,
+	ITEMS_CACHE,
+	active_template,
+)
 
 MAX_COMMENT = 1000
 MAX_VALUE = 300
@@ -31,9 +35,18 @@ def _bad(message: str):
 	frappe.throw(message, InvalidSurveyInput)
 
 
+def template_items(template: str) -> tuple[dict, int]:
+	"""The questionnaire's items by code and its version (cached until a template is saved)."""
+	cached = frappe.cache.hget(ITEMS_CACHE, template, lambda: _template_items(template))
+	return {code: frappe._dict(row) for code, row in cached["items"].items()}, cached["version"]
+
+
 def _template_items(template: str) -> dict:
-	doc = frappe.get_cached_doc("HSQ Survey Template", template)
-	return {row.item: row for row in doc.items}
+	doc = frappe.get_doc("HSQ Survey Template", template)
+	return {
+		"version": doc.version,
+		"items": {row.item: {f: row.get(f) for f in ITEM_FIELDS} for row in doc.items},
+	}
 
 
 def parse_answers(answers, items: dict) -> list[dict]:
@@ -98,7 +111,7 @@ def submit(
 	phone=None,
 ) -> str:
 	"""Store one answer from the survey page; returns its name."""
-	survey_settings.reset()
+	survey_settings.reset(cached=True)  # the door's hot path: no query for the settings
 	ip = guard.client_ip()
 	guard.check_rate(ip)
 	target = codes.resolve(str(code or ""))
@@ -113,53 +126,54 @@ def submit(
 	template = active_template(kind)
 	if not template:
 		_bad(_("There is no active questionnaire for this survey"))
-	rows = parse_answers(answers, _template_items(template))
+	items, version = template_items(template)
+	rows = parse_answers(answers, items)
 	comment = guard.plain_text(comment, MAX_COMMENT)
 	callback = cint(wants_callback) if kind != "Staff" else 0
-	contact = None
-	if callback:
-		contact = re.sub(r"[\s()]", "", guard.plain_text(phone, 30))
-		if not PHONE.match(contact):
-			_bad(_("Please leave a phone number so that we can call you back"))
-
-	invitation = None
-	device_mark = None
-	if target.source == "SMS":
-		invitation = invitations.claim(target.invitation)  # locked: one answer per link
-	else:
-		# one answer per device, department (or the institution's own poster / staff link) and day
-		device_mark = guard.device_key(
-			device, ip, f"{target.department or target.institution}|{target.source}", today()
-		)
-		guard.claim_device(device_mark)
+	contact = _contact(phone) if callback else None
+	invitation, device_mark = _claim(target, device, ip)
 	try:
-		doc = frappe.get_doc(
+		name = store.insert_answer(
 			{
-				"doctype": "HSQ Survey Response",
 				"kind": kind,
 				"source": target.source,
 				"institution": target.institution,
 				"department": target.department,
 				"overall_score": score,
 				"comment": comment,
-				"answers": rows,
 				"template": template,
-				"template_version": frappe.get_cached_value("HSQ Survey Template", template, "version"),
+				"template_version": version,
 				"submitted_at": now_datetime(),
 				"follow_up": invitation.follow_up if invitation else None,
 				"wants_callback": callback,
 				"contact_phone": contact,
-			}
+			},
+			rows,
 		)
-		doc.flags.ignore_links = True  # every link above comes from the code's own records
-		doc.insert(ignore_permissions=True)
 		if invitation:
-			invitations.answered(invitation, doc)
+			invitations.answered(invitation, frappe._dict(name=name, overall_score=score, comment=comment))
 	except Exception:
 		if device_mark:
 			guard.release_device(device_mark)
 		raise
-	return doc.name
+	return name
+
+
+def _contact(phone) -> str:
+	contact = re.sub(r"[\s()]", "", guard.plain_text(phone, 30))
+	if not PHONE.match(contact):
+		_bad(_("Please leave a phone number so that we can call you back"))
+	return contact
+
+
+def _claim(target, device, ip) -> tuple:
+	"""An SMS link is locked for this answer; otherwise the device is marked for the day."""
+	if target.source == "SMS":
+		return invitations.claim(target.invitation), None  # locked: one answer per link
+	# one answer per device, department (or the institution's own poster / staff link) and day
+	mark = guard.device_key(device, ip, f"{target.department or target.institution}|{target.source}", today())
+	guard.claim_device(mark)
+	return None, mark
 
 
 def page_context(code: str | None) -> frappe._dict:

@@ -24,6 +24,8 @@ ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: a code may be type
 CODE_LENGTH = 8
 TOKEN_BYTES = 18  # 24 URL-safe characters
 MAX_CODE = 64
+CACHE_PREFIX = "hsq_survey_code:"
+CACHE_SECONDS = 300
 
 
 def new_code() -> str:
@@ -86,13 +88,33 @@ def backfill() -> int:
 
 
 def resolve(code: str | None) -> frappe._dict | None:
-	"""The survey a code opens: kind(s), institution, department, source, invitation; None if none."""
+	"""The survey a code opens: kind(s), institution, department, source, invitation; None if none.
+
+	Poster and staff codes are cached in Redis for a few minutes (the guest door's hot path), and
+	forgotten whenever a department or institution changes (``forget``); single-use SMS tokens are
+	always read from their invitation."""
 	code = (code or "").strip()
 	if not code or len(code) > MAX_CODE:
 		return None
 	if len(code) > CODE_LENGTH:
 		return _invitation(code)
 	code = code.upper()
+	key = f"{CACHE_PREFIX}{code}"
+	cached = frappe.cache.get_value(key)
+	if cached:
+		return frappe._dict(cached)
+	target = _poster_or_staff(code)
+	if target:  # unknown codes are not cached: guessing must not fill Redis
+		frappe.cache.set_value(key, dict(target), expires_in_sec=CACHE_SECONDS)
+	return target
+
+
+def forget(doc=None, method=None) -> None:
+	"""A department or institution changed (code, name, disabled): forget every cached code."""
+	frappe.cache.delete_keys(CACHE_PREFIX)
+
+
+def _poster_or_staff(code: str) -> frappe._dict | None:
 	dept = frappe.db.get_value(
 		"HSQ Department",
 		{"survey_code": code},
@@ -156,5 +178,6 @@ def regenerate(doctype: str, name: str, field: str = "survey_code") -> str:
 	doc.check_permission("write")
 	code = new_code()
 	doc.db_set(field, code)
+	forget()
 	doc.add_comment("Info", _("Survey code regenerated; the old code no longer works"))
 	return code

@@ -15,10 +15,11 @@ from datetime import date
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Sum
-from frappe.utils import add_days, cint, flt, get_first_day, get_last_day, getdate, today
+from frappe.utils import add_days, add_months, cint, flt, get_first_day, get_last_day, getdate, today
 
 from hsq_app.permissions import department_only, visible_institutions
 from hsq_app.survey import settings as survey_settings
+from hsq_app.survey import stats
 from hsq_app.utils.work_calendar import is_working_day
 
 KINDS = ("Outpatient", "Inpatient", "Staff")
@@ -33,23 +34,43 @@ def _scope_filter(q, T, institutions, department):
 	return q
 
 
+SUMS = ("responses", "score_sum", "satisfied", "low")
+
+
 def survey_figures(
 	start: date, end: date, institutions=None, department=None, group_by=("kind",)
 ) -> list[dict]:
-	T = frappe.qb.DocType(DAY_STAT)
-	cols = [T[g] for g in group_by]
-	q = (
-		frappe.qb.from_(T)
-		.select(
-			*cols,
-			Sum(T.responses).as_("responses"),
-			Sum(T.score_sum).as_("score_sum"),
-			Sum(T.satisfied).as_("satisfied"),
-			Sum(T.low).as_("low"),
-		)
-		.where(T.day >= start)
-		.where(T.day <= end)
+	"""Answers, score sum, satisfied and low answers over [start, end], grouped: whole closed months
+	from the month cells, the rest of the period from the day cells (hsq_app.survey.stats)."""
+	start, end = getdate(start), getdate(end)
+	whole = stats.whole_months(start, end)
+	if not whole:
+		return _sum_cells(DAY_STAT, "day", [(start, end)], institutions, department, group_by)
+	first, last = whole
+	days = [(start, add_days(first, -1)), (add_months(last, 1), end)]
+	parts = _sum_cells(stats.MONTH_STAT, "month", [(first, last)], institutions, department, group_by)
+	parts += _sum_cells(
+		DAY_STAT, "day", [d for d in days if d[0] <= d[1]], institutions, department, group_by
 	)
+	merged: dict[tuple, dict] = {}
+	for r in parts:
+		key = tuple(r[g] for g in group_by)
+		row = merged.setdefault(key, {**{g: r[g] for g in group_by}, **dict.fromkeys(SUMS, 0)})
+		for f in SUMS:
+			row[f] += cint(r[f])
+	return list(merged.values())
+
+
+def _sum_cells(doctype, period, ranges, institutions, department, group_by) -> list[dict]:
+	if not ranges:
+		return []
+	T = frappe.qb.DocType(doctype)
+	cols = [T[g] for g in group_by]
+	within = None
+	for lo, hi in ranges:
+		part = (T[period] >= lo) & (T[period] <= hi)
+		within = part if within is None else within | part
+	q = frappe.qb.from_(T).select(*cols, *(Sum(T[f]).as_(f) for f in SUMS)).where(within)
 	q = _scope_filter(q, T, institutions, department)
 	return q.groupby(*cols).run(as_dict=True) if cols else q.run(as_dict=True)
 

@@ -5,17 +5,16 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from hsq_app.survey import anonymity
+
 
 class HSQSurveyResponse(Document):
 	def validate(self):
 		if not 1 <= (self.overall_score or 0) <= 5:
 			frappe.throw(_("The overall score is 1 to 5"))
-		if self.kind == "Staff":
-			# anonymous by construction: nothing that could point at a person or a department
-			self.department = None
-			self.follow_up = None
-			self.wants_callback = 0
-			self.contact_phone = None
+		if anonymity.is_anonymous(self.kind):
+			# anonymous by construction: no person, no department, no time of day
+			anonymity.anonymize(self)
 
 	def before_insert(self):
 		from hsq_app.survey import loop

@@ -7,6 +7,7 @@ from frappe.model.document import Document
 
 ITEM_FIELDS = ("item", "area", "question", "item_type", "options")
 ACTIVE_CACHE = "hsq_survey_active_template"
+ITEMS_CACHE = "hsq_survey_template_items"  # the guest door's copy of each questionnaire's items
 
 
 class HSQSurveyTemplate(Document):
@@ -32,12 +33,13 @@ class HSQSurveyTemplate(Document):
 		if old != new:
 			self.version = (before.version or 1) + 1
 
-	def on_update(self):
-		frappe.cache.delete_value(ACTIVE_CACHE)
+	def on_change(self):
+		frappe.cache.delete_value([ACTIVE_CACHE, ITEMS_CACHE])
 
 	def on_trash(self):
 		if frappe.db.exists("HSQ Survey Response", {"template": self.name}):
 			frappe.throw(_("This questionnaire has answers; deactivate it instead of deleting it"))
+		frappe.cache.delete_value([ACTIVE_CACHE, ITEMS_CACHE])
 
 
 def active_template(kind: str) -> str | None:

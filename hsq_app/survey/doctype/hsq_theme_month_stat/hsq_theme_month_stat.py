@@ -13,3 +13,18 @@ def on_doctype_update():
 	# the reports filter cells by period and institution
 	frappe.db.add_index("HSQ Theme Month Stat", ["month", "institution", "department"])
 	frappe.db.add_index("HSQ Theme Month Stat", ["theme", "month"])
+	# the Survey Themes report's sums read the index alone (no row lookups; benchmarks/README.md)
+	frappe.db.add_index(
+		"HSQ Theme Month Stat",
+		[
+			"month",
+			"institution",
+			"department",
+			"theme",
+			"mentions",
+			"from_complaints",
+			"from_surveys",
+			"from_follow_ups",
+		],
+		index_name="report_sums",
+	)
