@@ -98,6 +98,10 @@ def _rollback():
 	frappe.local.hsq_active_staff = {}
 	frappe.local.flags.pop("hsq_now", None)
 	frappe.cache.delete_value("user_permissions")
+	if getattr(frappe.local, "request", False) is None:
+		# a test that faked a request and set it to None after: Frappe's router and print would
+		# read `request.environ` in the next test (a page rendered in process has no request)
+		del frappe.local.request
 
 
 @pytest.fixture

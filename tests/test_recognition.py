@@ -271,11 +271,6 @@ def approved_round(w, institution):
 def test_model_departments_appear_on_the_public_page_once_approved(w):
 	from frappe.website.serve import get_response_content
 
-	if getattr(frappe.local, "request", False) is None:
-		# tests/isolation_world.py leaves `frappe.local.request = None` behind, which makes Frappe's
-		# router fail on `request.environ`; a page rendered in process has no request at all
-		del frappe.local.request
-
 	nurse = make_staff(w.a.institution, department=w.a.dept1)
 	praise(w.a.institution, staff=[nurse], from_name="患者王某", description="护士耐心细致")
 	doc = approved_round(w, w.a.institution)

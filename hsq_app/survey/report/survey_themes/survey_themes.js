@@ -4,16 +4,7 @@
 frappe.query_reports["Survey Themes"] = {
 	filters: [
 		{ fieldname: "month", label: __("Month"), fieldtype: "Date", default: frappe.datetime.month_start(), reqd: 1 },
-		{ fieldname: "institution", label: __("Institution"), fieldtype: "Link", options: "HSQ Institution" },
-		{
-			fieldname: "department",
-			label: __("Department"),
-			fieldtype: "Link",
-			options: "HSQ Department",
-			get_query: () => {
-				const institution = frappe.query_report.get_filter_value("institution");
-				return institution ? { filters: { institution } } : {};
-			},
-		},
+		hsq.filters.institution(),
+		hsq.filters.department(),
 	],
 };
