@@ -6,6 +6,7 @@ test run, and at the latest in the first request's ``before_request`` hooks.
 
 * A request body that claims to be JSON but is not answers **HTTP 417** with a readable message
   (Frappe 15 parses it before any hook runs and answers 500 with a traceback).
+* No Workflow Action rows for the complaint workflow (see :func:`skip_workflow_actions`).
 """
 
 from __future__ import annotations
@@ -38,3 +39,29 @@ def apply() -> None:
 			frappe.throw(_("The request body is not valid JSON"), MalformedRequestError)
 
 	frappe.app.make_form_dict = make_form_dict
+	skip_workflow_actions()
+
+
+# Frappe's Workflow Action rows (one per save of a document under a workflow, for the roles of
+# its next transitions) are not used for these doctypes: a complaint's worklist is its ToDo
+# (hsq_app.complaints.routing). They were a fifth of an intake request's time (issue 14).
+# Frappe 15 has no switch for them (workflow_action.process_workflow_actions runs from the
+# ``*`` doc events for every workflow; send_email_alert only governs the mails), so the hook,
+# which Frappe resolves by its dotted path at every call, is wrapped.
+WITHOUT_WORKFLOW_ACTIONS = frozenset({"HSQ Complaint"})
+
+
+def skip_workflow_actions() -> None:
+	from frappe.workflow.doctype.workflow_action import workflow_action as module
+
+	original = module.process_workflow_actions
+	if getattr(original, "hsq_wrapped", False):
+		return
+
+	def process_workflow_actions(doc, state):
+		if doc.get("doctype") in WITHOUT_WORKFLOW_ACTIONS:
+			return
+		return original(doc, state)
+
+	process_workflow_actions.hsq_wrapped = True
+	module.process_workflow_actions = process_workflow_actions

@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from hsq_app.complaints import field_policy, routing, sla
+from hsq_app.complaints import field_policy, routing, sla, worklist
 from hsq_app.complaints import workflow as wf
 from hsq_app.hsq_setup.departments import check_department
 from hsq_app.utils.text import plain_text
@@ -218,7 +218,9 @@ class HSQComplaint(Document):
 	def on_update(self):
 		field_policy.record_severity_change(self)
 		before = self.get_doc_before_save()
-		if not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
+		if not before and self.flags.hsq_worklist_later:
+			worklist.defer(self)  # intake API and public page: the ToDo a moment after the commit
+		elif not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
 			routing.reassign(self)
 
 	def onload(self):

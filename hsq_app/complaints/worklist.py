@@ -1,0 +1,63 @@
+"""The officers' worklist (ToDo) of complaints that arrive by the machine doors, off the request.
+
+A complaint from the intake API (12345, 信访) or the public page is answered as soon as it is
+stored; its first ToDo (the institution's quality officers) is made by a ``short`` job enqueued
+after the commit, one per complaint (job id ``hsq-worklist::<name>``, deduplicated). Frappe's
+``assign_to.add`` (the ToDo, its share and follow, the "assigned" comment, ``_assign``, the
+notification) was half of an intake request's time (benchmarks/README.md, issue 14). The desk's
+own registration and every workflow action keep assigning in the request (``routing.reassign``).
+
+A complaint whose job never ran (Redis down at the commit, a worker killed) is caught by
+:func:`catch_up` from the scheduler: registered complaints of the last days with no open ToDo.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+
+from hsq_app.complaints import routing
+from hsq_app.complaints import workflow as wf
+
+JOB = "hsq_app.complaints.worklist.assign"
+CATCH_UP_DAYS = 3
+
+
+def job_id(name: str) -> str:
+	return f"hsq-worklist::{name}"
+
+
+def defer(doc) -> None:
+	"""Put the new complaint into its worklist after the transaction commits (one job per complaint)."""
+	frappe.enqueue(
+		JOB,
+		queue="short",
+		job_id=job_id(doc.name),
+		deduplicate=True,
+		enqueue_after_commit=True,
+		complaint=doc.name,
+	)
+
+
+def assign(complaint: str) -> None:
+	"""The job: the complaint's open ToDos on exactly the people who must act in its current state
+	(idempotent: a workflow action taken meanwhile has already done the same)."""
+	if not frappe.db.exists("HSQ Complaint", complaint):
+		return
+	routing.reassign(frappe.get_doc("HSQ Complaint", complaint))
+
+
+def catch_up() -> int:
+	"""Registered complaints of the last days still without an open ToDo get it now (scheduler)."""
+	since = add_to_date(now_datetime(), days=-CATCH_UP_DAYS)
+	names = frappe.db.sql(
+		"""select c.name from `tabHSQ Complaint` c
+		where c.creation >= %(since)s and c.workflow_state = %(state)s
+		and not exists (select 1 from `tabToDo` t where t.reference_type = 'HSQ Complaint'
+			and t.reference_name = c.name and t.status = 'Open')""",
+		{"since": since, "state": wf.REGISTERED},
+		pluck=True,
+	)
+	for name in names:
+		assign(name)
+	return len(names)
