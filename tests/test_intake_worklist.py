@@ -8,8 +8,12 @@ from factories import as_user, make_user, uid
 from rest import api_token, request
 
 from hsq_app import roles as R
+from hsq_app.complaints import complainant_sms, worklist
 from hsq_app.complaints import workflow as wf
-from hsq_app.complaints import worklist
+
+
+def registration_sms(name):
+	return frappe.db.count("HSQ SMS Log", {"reference_name": name, "template": complainant_sms.REGISTERED})
 
 
 def open_todos(name):
@@ -35,6 +39,7 @@ def http_intake(shared_world, monkeypatch):
 			("Comment", "reference_name"),
 			("Access Log", "reference_document"),
 			("Version", "docname"),
+			("HSQ SMS Log", "reference_name"),
 		):
 			frappe.db.delete(dt, {field: name})
 	frappe.db.commit()
@@ -69,11 +74,12 @@ def test_intake_complaint_reaches_the_worklist_when_its_job_runs(http_intake):
 	http_intake.made.append(name)
 	frappe.db.rollback()
 	assert frappe.db.exists("HSQ Complaint", name)
-	assert open_todos(name) == set()  # answered before the worklist step
+	# answered before the worklist and the registration SMS
+	assert open_todos(name) == set() and registration_sms(name) == 0
 	run_worklist_jobs(http_intake.enqueued, name)
-	assert open_todos(name) == {w.a.officer}
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
 	worklist.assign(name)  # a second run (a retried job) changes nothing
-	assert open_todos(name) == {w.a.officer}
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
 	assert frappe.db.count("ToDo", {"reference_name": name}) == 1
 
 
@@ -98,8 +104,8 @@ def test_desk_registration_and_actions_assign_in_the_request(shared_world, monke
 	w = shared_world
 	enqueued = []
 	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append(method))
-	name = registered(w)
-	assert open_todos(name) == {w.a.officer}
+	name = registered(w, complainant_phone="13711112222")
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
 	act(w.a.officer, name, "Dispatch", department=w.a.dept1)
 	assert open_todos(name) == {w.a.head1}
 	assert worklist.JOB not in enqueued

@@ -1,12 +1,15 @@
-"""The officers' worklist (ToDo) of complaints that arrive by the machine doors, off the request.
+"""What follows a complaint's registration by the machine doors, off the request: the officers'
+worklist (ToDo) and the registration SMS to the complainant.
 
 A complaint from the intake API (12345, 信访) or the public page is answered as soon as it is
-stored; its first ToDo (the institution's quality officers) is made by a ``short`` job enqueued
-after the commit, one per complaint (job id ``hsq-worklist::<name>``, deduplicated). Frappe's
-``assign_to.add`` (the ToDo, its share and follow, the "assigned" comment, ``_assign``, the
-notification) was half of an intake request's time (benchmarks/README.md, issue 14). The desk's
-own registration and every workflow action keep assigning in the request (``routing.reassign``).
+stored (``doc.flags.hsq_register_later``); a ``short`` job enqueued after the commit, one per
+complaint (job id ``hsq-worklist::<name>``, deduplicated), then puts it into the worklist of the
+institution's quality officers and queues the registration SMS. Frappe's ``assign_to.add`` (the
+ToDo, its share and follow, the "assigned" comment, ``_assign``, the notification) and the SMS
+log were two thirds of an intake request's time (benchmarks/README.md, issue 14). The desk's
+own registration and every workflow action keep doing both in the request.
 
+Both steps are idempotent (a retried job, or :func:`catch_up`, changes nothing the second time).
 A complaint whose job never ran (Redis down at the commit, a worker killed) is caught by
 :func:`catch_up` from the scheduler: registered complaints of the last days with no open ToDo.
 """
@@ -16,8 +19,9 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from hsq_app.complaints import routing
+from hsq_app.complaints import complainant_sms, routing
 from hsq_app.complaints import workflow as wf
+from hsq_app.messaging.sms import LOG as SMS_LOG
 
 JOB = "hsq_app.complaints.worklist.assign"
 CATCH_UP_DAYS = 3
@@ -28,7 +32,7 @@ def job_id(name: str) -> str:
 
 
 def defer(doc) -> None:
-	"""Put the new complaint into its worklist after the transaction commits (one job per complaint)."""
+	"""After the transaction commits: the job for the new complaint (one per complaint)."""
 	frappe.enqueue(
 		JOB,
 		queue="short",
@@ -41,14 +45,26 @@ def defer(doc) -> None:
 
 def assign(complaint: str) -> None:
 	"""The job: the complaint's open ToDos on exactly the people who must act in its current state
-	(idempotent: a workflow action taken meanwhile has already done the same)."""
+	(a workflow action taken meanwhile has already done the same), and its registration SMS."""
 	if not frappe.db.exists("HSQ Complaint", complaint):
 		return
-	routing.reassign(frappe.get_doc("HSQ Complaint", complaint))
+	doc = frappe.get_doc("HSQ Complaint", complaint)
+	routing.reassign(doc)
+	sent = frappe.db.exists(
+		SMS_LOG,
+		{
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
+			"template": complainant_sms.REGISTERED,
+		},
+	)
+	if not sent:
+		complainant_sms.notify(doc, complainant_sms.REGISTERED)
 
 
 def catch_up() -> int:
-	"""Registered complaints of the last days still without an open ToDo get it now (scheduler)."""
+	"""Registered complaints of the last days still without an open ToDo get their job's work now
+	(scheduler, hourly)."""
 	since = add_to_date(now_datetime(), days=-CATCH_UP_DAYS)
 	names = frappe.db.sql(
 		"""select c.name from `tabHSQ Complaint` c

@@ -218,8 +218,8 @@ class HSQComplaint(Document):
 	def on_update(self):
 		field_policy.record_severity_change(self)
 		before = self.get_doc_before_save()
-		if not before and self.flags.hsq_worklist_later:
-			worklist.defer(self)  # intake API and public page: the ToDo a moment after the commit
+		if not before and self.flags.hsq_register_later:
+			worklist.defer(self)  # intake API, public page: ToDo and SMS a moment after the commit
 		elif not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
 			routing.reassign(self)
 
