@@ -119,6 +119,8 @@ def test_a_job_that_never_ran_is_caught_up(shared_world):
 	w = shared_world
 	from hsq_app.api.intake import create_complaint
 
+	number = f"137{uid().__hash__() % 10**8:08d}"
+	earlier = registered(w, complainant_phone=number)  # at the desk: a repeat is marked at once
 	as_user(make_user(R.INTAKE_INTEGRATION))
 	name = create_complaint(
 		channel="Letters and Visits",
@@ -126,11 +128,18 @@ def test_a_job_that_never_ran_is_caught_up(shared_world):
 		institution=w.a.institution,
 		category="Waiting Time",
 		description="信访转办",
+		complainant_phone=number,
 	)["name"]
 	frappe.set_user("Administrator")
-	assert open_todos(name) == set()  # its job would be enqueued at the commit (never, in a test)
+	# its job would be enqueued at the commit (never, in a test)
+	assert open_todos(name) == set() and registration_sms(name) == 0
+	assert frappe.db.get_value("HSQ Complaint", name, "repeat_of") is None
 	assert worklist.catch_up() >= 1
-	assert open_todos(name) == {w.a.officer}
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
+	assert frappe.db.get_value("HSQ Complaint", name, ["repeat_of", "repeat_count"]) == (earlier, 1)
+	worklist.assign(name)  # again: nothing changes
+	assert frappe.db.get_value("HSQ Complaint", name, ["repeat_of", "repeat_count"]) == (earlier, 1)
+	assert registration_sms(name) == 1
 	act(w.a.officer, name, "Dispatch", department=w.a.dept1)
 	assert frappe.db.get_value("HSQ Complaint", name, "workflow_state") == wf.DISPATCHED
 	assert open_todos(name) == {w.a.head1}

@@ -238,6 +238,8 @@ class HSQComplaint(Document):
 def on_doctype_update():
 	frappe.db.add_index("HSQ Complaint", ["workflow_state", "resolve_by"])
 	frappe.db.add_index("HSQ Complaint", ["institution", "department", "category", "received_at"])
+	# the repeat check's text candidates: an institution's complaints by receipt, read in order
+	frappe.db.add_index("HSQ Complaint", ["institution", "received_at"], "hsq_institution_received_index")
 	# analytics (benchmarks/README.md): a month's or a year's complaints by receipt are read from
 	# these covering indexes alone — SLA compliance, the monthly summary, the ledger's newest rows,
 	# the workspace charts
