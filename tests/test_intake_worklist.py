@@ -4,7 +4,7 @@ after the commit; the desk's registration and workflow actions assign in the req
 import frappe
 import pytest
 from complaint_steps import act, registered
-from factories import as_user, make_user, uid
+from factories import as_user, make_user, remove_committed_complaints, uid
 from rest import api_token, request
 
 from hsq_app import roles as R
@@ -31,18 +31,7 @@ def http_intake(shared_world, monkeypatch):
 	user = make_user(R.INTAKE_INTEGRATION)
 	frappe.db.commit()
 	yield frappe._dict(token=api_token(user), enqueued=enqueued, made=made, w=shared_world)
-	frappe.db.rollback()
-	for name in made:
-		frappe.db.delete("HSQ Complaint", {"name": name})
-		for dt, field in (
-			("ToDo", "reference_name"),
-			("Comment", "reference_name"),
-			("Access Log", "reference_document"),
-			("Version", "docname"),
-			("HSQ SMS Log", "reference_name"),
-		):
-			frappe.db.delete(dt, {field: name})
-	frappe.db.commit()
+	remove_committed_complaints(made)
 
 
 def run_worklist_jobs(enqueued, name):
@@ -56,19 +45,10 @@ def run_worklist_jobs(enqueued, name):
 
 def test_intake_complaint_reaches_the_worklist_when_its_job_runs(http_intake):
 	w = http_intake.w
-	resp = request(
-		"POST",
-		"/api/method/hsq_app.api.intake.create_complaint",
-		token=http_intake.token,
-		json_body={
-			"channel": "12345 Hotline",
-			"external_ref": uid("GD"),
-			"institution": w.a.institution,
-			"category": "Waiting Time",
-			"description": "挂号排队两小时",
-			"complainant_phone": "13700000000",
-		},
-	)
+	payload = {"channel": "12345 Hotline", "external_ref": uid("GD"), "institution": w.a.institution}
+	payload.update(category="Waiting Time", description="挂号排队两小时", complainant_phone="13700000000")
+	url = "/api/method/hsq_app.api.intake.create_complaint"
+	resp = request("POST", url, token=http_intake.token, json_body=payload)
 	assert resp.status_code == 200, resp.body
 	name = resp.body["message"]["name"]
 	http_intake.made.append(name)
