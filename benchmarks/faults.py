@@ -53,8 +53,8 @@ def fresh_count(sql: str, *params) -> int:
 
 
 def import_kill(args):
-	from hsq_app.follow_up.discharge_import import IMPORT, start
-	from hsq_app.follow_up.importer import FIELDS, HEADER_ALIASES
+	from hsq_app.follow_up.imports.rows import FIELDS, HEADER_ALIASES
+	from hsq_app.follow_up.imports.upload import IMPORT, start
 
 	connect(args.site)
 	inst = frappe.get_all("HSQ Institution", filters={"institution_type": "Hospital"}, pluck="name", limit=1)[
@@ -94,9 +94,10 @@ def import_kill(args):
 		return d, f
 
 	def worker_pids() -> list[int]:
-		out = subprocess.run(
-			["pgrep", "-f", "frappe worker --queue long"], capture_output=True, text=True
-		).stdout
+		# only this bench's worker (the sites folder's parent): other benches on the machine are not ours
+		bench = os.path.dirname(os.path.abspath(os.getcwd()))
+		pattern = f"{bench}/env/bin/python -m frappe.utils.bench_helper frappe worker --queue long"
+		out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
 		return [int(p) for p in out.split()]
 
 	def horse_running() -> bool:
@@ -130,10 +131,8 @@ def import_kill(args):
 			back = time.time() - killed_at
 			break
 		time.sleep(0.2)
-	# the retry the desk offers: the import is marked Failed (as an admin would after a crash) and started again
-	if status_after_kill not in ("Not Started", "Failed"):
-		frappe.db.set_value(IMPORT, doc.name, "status", "Failed")
-		frappe.db.commit()
+	# the desk's Import button again, on the import still "Queued": its job's worker is gone, so the
+	# dead job is cleared and the import runs again (issue 14: before, it waited for the job's timeout)
 	start(doc.name)
 	frappe.db.commit()
 	t1 = time.time()
@@ -147,7 +146,8 @@ def import_kill(args):
 	after_retry = stored()
 	# the records imported again as the API does (import_records), twice: each record is stored once
 	rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-	from hsq_app.follow_up.importer import import_records, rows_to_records
+	from hsq_app.follow_up.imports.files import rows_to_records
+	from hsq_app.follow_up.imports.storage import import_records
 
 	records, _lines, _unknown = rows_to_records([list(rows[0].keys())] + [list(r.values()) for r in rows])
 	again = import_records(records, default_institution=inst)

@@ -163,9 +163,11 @@ def phase_intake(url: str, seconds: float, stats: Stats, institutions: list[str]
 				"external_ref": f"BM-{run_id}-{i}-{n}",
 				"institution": institutions[(i + n) % len(institutions)],
 				"category": "Waiting Time",
-				"description": "门诊挂号排队时间过长，候诊超过两小时",
+				"description": f"门诊挂号排队时间过长，候诊超过两小时（{run_id}-{i}-{n}）",
 				"complainant_name": "李四",
-				"complainant_phone": "13900139000",
+				# each complainant their own number: with one number for all, every complaint was a
+				# repeat of every earlier one and the repeat check read them all (issue 14)
+				"complainant_phone": f"139{random.randrange(10**8):08d}",
 				"severity": "Medium",
 			}
 			status, out, secs, _ = c.request(
@@ -310,9 +312,9 @@ def phase_public_submit(
 			form = {
 				"institution": institutions[(i + n) % len(institutions)],
 				"category": "Fees",
-				"description": "收费项目不明确，没有提供费用清单",
+				"description": f"收费项目不明确，没有提供费用清单（{i}-{n}）",
 				"complainant_name": "赵六",
-				"complainant_phone": "13600136000",
+				"complainant_phone": f"136{random.randrange(10**8):08d}",
 			}
 			status, out, secs, _ = c.request(
 				"POST", "/api/method/hsq_app.api.public.submit_complaint", form, form=True

@@ -457,25 +457,39 @@ def step_services(cfg: Config, runner: Runner) -> None:
 	if not port_open(host, rport):
 		if cfg.as_root and is_loopback(host):
 			log("starting Redis")
-			runner.run(
-				"redis",
-				[
-					"redis-server",
-					"--daemonize",
-					"yes",
-					"--bind",
-					"127.0.0.1",
-					"--port",
-					str(rport),
-					"--save",
-					"",
-				],
-				as_bench_user=False,
-				quiet=True,
-			)
+			Path(REDIS_DIR).mkdir(parents=True, exist_ok=True)
+			runner.run("redis", redis_command(rport), as_bench_user=False, quiet=True)
 			_wait_port(host, rport, 15)
 		if not port_open(host, rport):
 			raise HarnessError("redis", f"Redis at {host}:{rport} is unreachable")
+
+
+REDIS_DIR = "/var/lib/redis"
+
+
+def redis_command(port: int, data_dir: str = REDIS_DIR) -> list[str]:
+	"""The Redis the harness starts where none runs: one instance for cache, queue and socketio,
+	with the append-only file on (fsync every second) so that queued jobs survive a restart
+	(at most a second of writes lost on a crash); no RDB snapshots."""
+	return [
+		"redis-server",
+		"--daemonize",
+		"yes",
+		"--bind",
+		"127.0.0.1",
+		"--port",
+		str(port),
+		"--dir",
+		data_dir,
+		"--appendonly",
+		"yes",
+		"--appendfsync",
+		"everysec",
+		"--appendfilename",
+		f"hsq-{port}.aof",
+		"--save",
+		"",
+	]
 
 
 def _start_daemon(cmd: list[str], runner: Runner) -> None:

@@ -167,7 +167,11 @@ scheduler_events = {
 		"hsq_app.survey.themes.daily",
 		"hsq_app.survey.digest.send_daily",
 	],
-	"hourly": ["hsq_app.survey.invitations.invite_discharged"],
+	"hourly": [
+		"hsq_app.survey.invitations.invite_discharged",
+		# issue 14: machine-door complaints whose worklist job never ran
+		"hsq_app.complaints.worklist.catch_up",
+	],
 	"weekly": ["hsq_app.survey.digest.send_weekly"],
 	"monthly": ["hsq_app.survey.digest.send_monthly"],
 	"cron": {

@@ -306,3 +306,19 @@ class committed:
 			frappe.db.set_value(dt, name, values, update_modified=False)
 		frappe.db.commit()  # undo what the test committed
 		return False
+
+
+def remove_committed_complaints(names) -> None:
+	"""Delete complaints an HTTP test committed, with the rows that reference them, and commit."""
+	frappe.db.rollback()
+	for name in names:
+		frappe.db.delete("HSQ Complaint", {"name": name})
+		for dt, field in (
+			("ToDo", "reference_name"),
+			("Comment", "reference_name"),
+			("Access Log", "reference_document"),
+			("Version", "docname"),
+			("HSQ SMS Log", "reference_name"),
+		):
+			frappe.db.delete(dt, {field: name})
+	frappe.db.commit()

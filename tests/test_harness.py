@@ -92,3 +92,10 @@ def test_progress_bars_collapse_to_their_last_state():
 		"Updating : [===] 100%"
 	)
 	assert hsq.collapse_progress("plain line") == "plain line"
+
+
+def test_the_redis_the_harness_starts_keeps_its_queue_on_disk():
+	cmd = hsq.redis_command(6379)
+	opts = dict(zip(cmd[1::2], cmd[2::2], strict=False))
+	assert opts["--appendonly"] == "yes" and opts["--appendfsync"] == "everysec"
+	assert opts["--dir"] == hsq.REDIS_DIR and opts["--bind"] == "127.0.0.1"

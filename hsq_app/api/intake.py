@@ -194,6 +194,7 @@ def create_complaint(**payload):
 	doc = frappe.get_doc({"doctype": "HSQ Complaint", **data})
 	# read by hsq_app.complaints.platform.orders.on_registration (system fields: not the caller's)
 	doc.flags.hsq_platform_order = order if order.get("platform") else None
+	doc.flags.hsq_register_later = True  # ToDo and registration SMS by a job after the commit (worklist.py)
 	try:
 		doc.insert()
 	except frappe.DuplicateEntryError:

@@ -96,6 +96,7 @@ def submit_complaint(**form):
 			**data,
 		}
 	)
+	doc.flags.hsq_register_later = True  # ToDo and registration SMS by a job after the commit (worklist.py)
 	doc.insert(ignore_permissions=True)
 	return {"tracking_code": doc.tracking_code, "name": doc.name}
 

@@ -17,7 +17,8 @@ def before_validate(doc, method=None):
 
 
 def after_insert(doc, method=None):
-	complainant_sms.notify(doc, complainant_sms.REGISTERED)
+	if not doc.flags.hsq_register_later:  # else by the job of hsq_app.complaints.worklist
+		complainant_sms.notify(doc, complainant_sms.REGISTERED)
 
 
 def on_update(doc, method=None):

@@ -19,6 +19,7 @@ from difflib import SequenceMatcher
 import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, get_datetime, now_datetime
+from pypika.functions import Substring
 
 from hsq_app.complaints import workflow as wf
 from hsq_app.complaints.platform import orders
@@ -54,11 +55,22 @@ def on_before_validate(doc) -> None:
 
 
 def on_before_insert(doc) -> None:
-	"""Registration from any door: mark a repeat."""
+	"""Registration from any door: mark a repeat (the machine doors' a moment after the commit,
+	by the job of hsq_app.complaints.worklist, which calls :func:`mark_stored`)."""
 	on_before_validate(doc)
+	if doc.flags.hsq_register_later:
+		return
 	earlier = earlier_reports(doc)
 	doc.repeat_of = earlier[0].name if earlier else None
 	doc.repeat_count = len(earlier)
+
+
+def mark_stored(doc) -> None:
+	"""A stored complaint's repeat marks, as on_before_insert would have set them."""
+	earlier = earlier_reports(doc)
+	values = {"repeat_of": earlier[0].name if earlier else None, "repeat_count": len(earlier)}
+	if values != {"repeat_of": doc.repeat_of or None, "repeat_count": cint(doc.repeat_count)}:
+		doc.db_set(values, update_modified=False)
 
 
 def _similar(a: str | None, b: str | None, threshold: float) -> bool:
@@ -81,7 +93,7 @@ def earlier_reports(doc) -> list[frappe._dict]:
 	C = frappe.qb.DocType("HSQ Complaint")
 	base = (
 		frappe.qb.from_(C)
-		.select(C.name, C.received_at, C.description, C.institution, C.phone_key)
+		.select(C.name, C.received_at)
 		.where(C.received_at >= since)
 		.where(C.received_at <= received)
 		.where(counted(C))
@@ -95,7 +107,14 @@ def earlier_reports(doc) -> list[frappe._dict]:
 			found[row.name] = row
 	threshold = threshold or 0.8
 	if doc.description and threshold < 1:
-		rows = base.where(C.institution == doc.institution).limit(TEXT_CANDIDATES).run(as_dict=True)
+		# only the opening of each text is compared (_similar): only that is read
+		opening = Substring(C.description, 1, TEXT_CHARS).as_("description")
+		rows = (
+			base.select(opening)
+			.where(C.institution == doc.institution)
+			.limit(TEXT_CANDIDATES)
+			.run(as_dict=True)
+		)
 		for row in rows:
 			if row.name not in found and _similar(doc.description, row.description, threshold):
 				found[row.name] = row

@@ -75,9 +75,9 @@ def on_complaint_update(doc, method=None):
 			cstr(doc.get(f)) == cstr(before.get(f)) for f in WATCHED_FIELDS
 		):
 			return
-	elif not counts(doc) and not _listed_in_records(doc.name):
+	elif not counts(doc) and (doc.flags.in_insert or not _listed_in_records(doc.name)):
 		# saved without a before-image (db_set, direct calls): only a complaint that counted before
-		# can have left records behind
+		# can have left records behind (a new one has none: no query on every intake)
 		return
 	staff, institutions, years = _staff(doc), {doc.institution}, {_year(doc.received_at)}
 	if before is not None:

@@ -11,17 +11,21 @@ and drops control characters other than tab and newline (NUL bytes included).
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 _BRACKETS = str.maketrans({"<": "＜", ">": "＞"})
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Unicode's control characters (category Cc: U+0000-U+001F, U+007F-U+009F) other than tab and
+# newline (a carriage return is turned into a newline first); one regular expression rather
+# than a category lookup per character (an import of 10,000 rows cleans a million characters)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_EXCEPT_CR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def has_control_characters(value: str) -> bool:
-	return any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value)
+	return _CONTROL_EXCEPT_CR.search(value) is not None
 
 
 def plain_text(value: str | None) -> str | None:
@@ -34,5 +38,5 @@ def plain_text(value: str | None) -> str | None:
 			warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
 			text = BeautifulSoup(text, "html.parser").get_text()
 	text = text.translate(_BRACKETS).replace("\r\n", "\n").replace("\r", "\n")
-	text = "".join(c for c in text if c in "\t\n" or unicodedata.category(c) != "Cc")
+	text = _CONTROL.sub("", text)
 	return _BLANK_LINES.sub("\n\n", text).strip()

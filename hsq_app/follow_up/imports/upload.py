@@ -9,9 +9,14 @@ from frappe.utils import now_datetime
 from hsq_app.follow_up.imports.files import read_file_rows, rows_to_records
 from hsq_app.follow_up.imports.rows import FIELDS, HEADER_ALIASES
 from hsq_app.follow_up.imports.storage import import_records
+from hsq_app.utils import jobs
 
 IMPORT = "HSQ Discharge Import"
 RUN_NOW_UP_TO = 500  # rows; bigger files go to a background worker and report progress
+
+
+def job_id(name: str) -> str:
+	return f"hsq-discharge-import::{name}"
 
 
 def _file_rows(doc) -> list[list]:
@@ -25,7 +30,11 @@ def start(name: str) -> dict:
 	"""The Import button: small files now, big ones enqueued (progress is published either way)."""
 	doc = frappe.get_doc(IMPORT, name)
 	doc.check_permission("write")
-	if doc.status not in ("Not Started", "Failed"):
+	if doc.status == "Queued" and jobs.forget_if_dead(job_id(name)):
+		pass  # its worker was killed (or the job lost): nothing was stored (one transaction), retry
+	elif doc.status == "Queued":
+		frappe.throw(_("Import {0} is already queued or running").format(name))
+	elif doc.status not in ("Not Started", "Failed"):
 		frappe.throw(_("Import {0} has already run").format(name))
 	if not frappe.has_permission("HSQ Discharge Record", "create"):
 		frappe.throw(_("You are not allowed to import discharge records"), frappe.PermissionError)
@@ -38,7 +47,7 @@ def start(name: str) -> dict:
 		"hsq_app.follow_up.imports.upload.run_in_background",
 		queue="long",
 		timeout=3600,
-		job_id=f"hsq-discharge-import::{name}",
+		job_id=job_id(name),
 		deduplicate=not frappe.flags.in_test,
 		enqueue_after_commit=True,
 		now=frappe.flags.in_test,

@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from hsq_app.complaints import field_policy, routing, sla
+from hsq_app.complaints import field_policy, routing, sla, worklist
 from hsq_app.complaints import workflow as wf
 from hsq_app.hsq_setup.departments import check_department
 from hsq_app.utils.text import plain_text
@@ -218,7 +218,9 @@ class HSQComplaint(Document):
 	def on_update(self):
 		field_policy.record_severity_change(self)
 		before = self.get_doc_before_save()
-		if not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
+		if not before and self.flags.hsq_register_later:
+			worklist.defer(self)  # intake API, public page: ToDo and SMS a moment after the commit
+		elif not before or before.workflow_state != self.workflow_state or before.handler != self.handler:
 			routing.reassign(self)
 
 	def onload(self):
@@ -236,6 +238,8 @@ class HSQComplaint(Document):
 def on_doctype_update():
 	frappe.db.add_index("HSQ Complaint", ["workflow_state", "resolve_by"])
 	frappe.db.add_index("HSQ Complaint", ["institution", "department", "category", "received_at"])
+	# the repeat check's text candidates: an institution's complaints by receipt, read in order
+	frappe.db.add_index("HSQ Complaint", ["institution", "received_at"], "hsq_institution_received_index")
 	# analytics (benchmarks/README.md): a month's or a year's complaints by receipt are read from
 	# these covering indexes alone — SLA compliance, the monthly summary, the ledger's newest rows,
 	# the workspace charts

@@ -1,0 +1,125 @@
+"""Machine doors (intake API, public page) put the complaint into the officers' worklist by a job
+after the commit; the desk's registration and workflow actions assign in the request (issue 14)."""
+
+import frappe
+import pytest
+from complaint_steps import act, registered
+from factories import as_user, make_user, remove_committed_complaints, uid
+from rest import api_token, request
+
+from hsq_app import roles as R
+from hsq_app.complaints import complainant_sms, worklist
+from hsq_app.complaints import workflow as wf
+
+
+def registration_sms(name):
+	return frappe.db.count("HSQ SMS Log", {"reference_name": name, "template": complainant_sms.REGISTERED})
+
+
+def open_todos(name):
+	return set(
+		frappe.get_all("ToDo", filters={"reference_name": name, "status": "Open"}, pluck="allocated_to")
+	)
+
+
+@pytest.fixture
+def http_intake(shared_world, monkeypatch):
+	"""A committed intake account; jobs the requests enqueue are recorded, not sent to Redis.
+	Complaints made here are removed afterwards."""
+	enqueued, made = [], []
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append((method, kw)))
+	user = make_user(R.INTAKE_INTEGRATION)
+	frappe.db.commit()
+	yield frappe._dict(token=api_token(user), enqueued=enqueued, made=made, w=shared_world)
+	remove_committed_complaints(made)
+
+
+def run_worklist_jobs(enqueued, name):
+	jobs = [kw for method, kw in enqueued if method == worklist.JOB and kw.get("complaint") == name]
+	assert len(jobs) == 1
+	job = jobs[0]
+	assert job["queue"] == "short" and job["enqueue_after_commit"] and job["deduplicate"]
+	assert job["job_id"] == worklist.job_id(name)
+	frappe.get_attr(worklist.JOB)(complaint=job["complaint"])
+
+
+def test_intake_complaint_reaches_the_worklist_when_its_job_runs(http_intake):
+	w = http_intake.w
+	payload = {"channel": "12345 Hotline", "external_ref": uid("GD"), "institution": w.a.institution}
+	payload.update(category="Waiting Time", description="挂号排队两小时", complainant_phone="13700000000")
+	url = "/api/method/hsq_app.api.intake.create_complaint"
+	resp = request("POST", url, token=http_intake.token, json_body=payload)
+	assert resp.status_code == 200, resp.body
+	name = resp.body["message"]["name"]
+	http_intake.made.append(name)
+	frappe.db.rollback()
+	assert frappe.db.exists("HSQ Complaint", name)
+	# answered before the worklist and the registration SMS
+	assert open_todos(name) == set() and registration_sms(name) == 0
+	run_worklist_jobs(http_intake.enqueued, name)
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
+	worklist.assign(name)  # a second run (a retried job) changes nothing
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
+	assert frappe.db.count("ToDo", {"reference_name": name}) == 1
+
+
+def test_public_complaint_reaches_the_worklist_when_its_job_runs(http_intake):
+	w = http_intake.w
+	resp = request(
+		"POST",
+		"/api/method/hsq_app.api.public.submit_complaint",
+		json_body={"institution": w.a.institution, "description": "导诊态度差", "is_anonymous": 1},
+		ip=f"10.77.{uid().__hash__() % 250}.{uid().__hash__() % 250}",
+	)
+	assert resp.status_code == 200, resp.body
+	name = resp.body["message"]["name"]
+	http_intake.made.append(name)
+	frappe.db.rollback()
+	assert open_todos(name) == set()
+	run_worklist_jobs(http_intake.enqueued, name)
+	assert open_todos(name) == {w.a.officer}
+
+
+def test_desk_registration_and_actions_assign_in_the_request(shared_world, monkeypatch):
+	w = shared_world
+	enqueued = []
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append(method))
+	name = registered(w, complainant_phone="13711112222")
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
+	act(w.a.officer, name, "Dispatch", department=w.a.dept1)
+	assert open_todos(name) == {w.a.head1}
+	assert worklist.JOB not in enqueued
+	# no Frappe Workflow Action rows for complaints: their worklist is the ToDo
+	assert not frappe.db.exists(
+		"Workflow Action", {"reference_doctype": "HSQ Complaint", "reference_name": name}
+	)
+
+
+def test_a_job_that_never_ran_is_caught_up(shared_world):
+	w = shared_world
+	from hsq_app.api.intake import create_complaint
+
+	number = f"137{uid().__hash__() % 10**8:08d}"
+	earlier = registered(w, complainant_phone=number)  # at the desk: a repeat is marked at once
+	as_user(make_user(R.INTAKE_INTEGRATION))
+	name = create_complaint(
+		channel="Letters and Visits",
+		external_ref=uid("XF"),
+		institution=w.a.institution,
+		category="Waiting Time",
+		description="信访转办",
+		complainant_phone=number,
+	)["name"]
+	frappe.set_user("Administrator")
+	# its job would be enqueued at the commit (never, in a test)
+	assert open_todos(name) == set() and registration_sms(name) == 0
+	assert frappe.db.get_value("HSQ Complaint", name, "repeat_of") is None
+	assert worklist.catch_up() >= 1
+	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
+	assert frappe.db.get_value("HSQ Complaint", name, ["repeat_of", "repeat_count"]) == (earlier, 1)
+	worklist.assign(name)  # again: nothing changes
+	assert frappe.db.get_value("HSQ Complaint", name, ["repeat_of", "repeat_count"]) == (earlier, 1)
+	assert registration_sms(name) == 1
+	act(w.a.officer, name, "Dispatch", department=w.a.dept1)
+	assert frappe.db.get_value("HSQ Complaint", name, "workflow_state") == wf.DISPATCHED
+	assert open_todos(name) == {w.a.head1}
