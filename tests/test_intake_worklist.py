@@ -24,7 +24,8 @@ def open_todos(name):
 
 @pytest.fixture
 def http_intake(shared_world, monkeypatch):
-	"""A committed intake account; jobs the requests enqueue are recorded, not sent to Redis.
+	"""A committed intake account; jobs the requests enqueue (at their commit) are recorded, not
+	sent to Redis.
 	Complaints made here are removed afterwards."""
 	enqueued, made = [], []
 	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: enqueued.append((method, kw)))
@@ -38,7 +39,7 @@ def run_worklist_jobs(enqueued, name):
 	jobs = [kw for method, kw in enqueued if method == worklist.JOB and kw.get("complaint") == name]
 	assert len(jobs) == 1
 	job = jobs[0]
-	assert job["queue"] == "short" and job["enqueue_after_commit"] and job["deduplicate"]
+	assert job["queue"] == "short" and job["deduplicate"]  # enqueued when the request committed
 	assert job["job_id"] == worklist.job_id(name)
 	frappe.get_attr(worklist.JOB)(complaint=job["complaint"])
 
@@ -123,3 +124,24 @@ def test_a_job_that_never_ran_is_caught_up(shared_world):
 	act(w.a.officer, name, "Dispatch", department=w.a.dept1)
 	assert frappe.db.get_value("HSQ Complaint", name, "workflow_state") == wf.DISPATCHED
 	assert open_todos(name) == {w.a.head1}
+
+
+def test_a_redis_that_refuses_the_job_does_not_fail_the_stored_complaint(http_intake, monkeypatch):
+	w = http_intake.w
+
+	def refuse(method, **kw):
+		raise ConnectionError("Redis is down")
+
+	monkeypatch.setattr(frappe, "enqueue", refuse)
+	payload = {"channel": "Letters and Visits", "external_ref": uid("XF"), "institution": w.a.institution}
+	payload.update(category="Waiting Time", description="信访件", is_anonymous=1)
+	url = "/api/method/hsq_app.api.intake.create_complaint"
+	resp = request("POST", url, token=http_intake.token, json_body=payload)
+	assert resp.status_code == 200, resp.body
+	name = resp.body["message"]["name"]
+	http_intake.made.append(name)
+	frappe.db.rollback()
+	assert frappe.db.exists("HSQ Complaint", name) and open_todos(name) == set()
+	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: None)  # Redis is back
+	worklist.catch_up()  # the hourly safety net
+	assert open_todos(name) == {w.a.officer}

@@ -35,14 +35,17 @@ def job_id(name: str) -> str:
 
 def defer(doc) -> None:
 	"""After the transaction commits: the job for the new complaint (one per complaint)."""
-	frappe.enqueue(
-		JOB,
-		queue="short",
-		job_id=job_id(doc.name),
-		deduplicate=True,
-		enqueue_after_commit=True,
-		complaint=doc.name,
-	)
+	name = doc.name
+	frappe.db.after_commit.add(lambda: enqueue(name))
+
+
+def enqueue(name: str) -> None:
+	"""Queue the job (deduplicated on its id). The complaint is already stored: a Redis that
+	cannot take the job must not turn the caller's answer into an error (catch_up makes up)."""
+	try:
+		frappe.enqueue(JOB, queue="short", job_id=job_id(name), deduplicate=True, complaint=name)
+	except Exception as e:  # after the commit: a log line, not a database row (no transaction left)
+		frappe.logger("hsq").warning(f"worklist job for {name} not queued ({e}); catch_up takes it")
 
 
 def assign(complaint: str) -> None:
