@@ -156,6 +156,9 @@ def bulk_theme_cells(world) -> int:
 	import frappe
 	from frappe.utils import add_months, get_first_day, today
 
+	frappe.db.sql(
+		f"DELETE FROM `tabHSQ Theme Month Stat` WHERE name LIKE '{TAG}%%'"
+	)  # an earlier --keep run's
 	themes_ = [f"主题{i:03d}" for i in range(300)]
 	rows, now = [], frappe.utils.now_datetime()
 	month0 = get_first_day(today())
