@@ -185,26 +185,12 @@ def bulk_theme_cells(world) -> int:
 							"示例留言",
 						)
 					)
+	from hsq_app.survey.doctype.hsq_theme_month_stat.hsq_theme_month_stat import REPORT_SUMS
 	from hsq_app.utils.bulk import insert_rows
 
 	insert_rows(
 		"HSQ Theme Month Stat",
-		(
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"month",
-			"institution",
-			"department",
-			"theme",
-			"mentions",
-			"from_complaints",
-			"from_surveys",
-			"from_follow_ups",
-			"examples",
-		),
+		("name", "creation", "modified", "owner", "modified_by", *REPORT_SUMS, "examples"),
 		rows,
 		chunk_size=5_000,
 	)
