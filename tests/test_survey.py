@@ -48,7 +48,7 @@ def world(shared_world):
 
 def submit(code, score, **kw):
 	kw.setdefault("device", uid("dev"))
-	return answer.submit(code=code, overall_score=score, **kw)
+	return answer.submit({"code": code, "overall_score": score, **kw})
 
 
 def cell(day, kind, institution, department):
@@ -155,7 +155,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(world, kw):
 	kw.setdefault("code", world.code1)
 	count = frappe.db.count("HSQ Survey Response")
 	with pytest.raises(InvalidSurveyInput):
-		answer.submit(device=uid("dev"), **kw)
+		answer.submit({"device": uid("dev"), **kw})
 	assert frappe.db.count("HSQ Survey Response") == count
 
 

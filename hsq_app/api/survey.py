@@ -23,14 +23,5 @@ def submit(
 	wants_callback=None,
 	phone=None,
 ):
-	name = answer.submit(
-		code=code,
-		overall_score=overall_score,
-		answers=answers,
-		comment=comment,
-		kind=kind,
-		device=device,
-		wants_callback=wants_callback,
-		phone=phone,
-	)
-	return {"name": name}
+	form = locals()
+	return {"name": answer.submit(form)}

@@ -100,63 +100,64 @@ def parse_answers(answers, items: dict) -> list[dict]:
 	return rows
 
 
-def submit(
-	code=None,
-	overall_score=None,
-	answers=None,
-	comment=None,
-	kind=None,
-	device=None,
-	wants_callback=None,
-	phone=None,
-) -> str:
-	"""Store one answer from the survey page; returns its name."""
+FORM = ("code", "overall_score", "answers", "comment", "kind", "device", "wants_callback", "phone")
+
+
+def submit(form: dict) -> str:
+	"""Store one answer from the survey page (``form``: the door's fields, see ``FORM``); returns its
+	name. Bad input is refused before anything is stored or any device is marked."""
 	survey_settings.reset(cached=True)  # the door's hot path: no query for the settings
+	form = frappe._dict({f: form.get(f) for f in FORM})
 	ip = guard.client_ip()
 	guard.check_rate(ip)
-	target = codes.resolve(str(code or ""))
+	target = codes.resolve(str(form.code or ""))
 	if not target:
 		_bad(_("This survey code is not valid or no longer in use"))
-	score = cint(overall_score) if str(overall_score or "").strip().isdigit() else 0
+	answer, rows = _validated(form, target)
+	invitation, device_mark = _claim(target, form.device, ip)
+	try:
+		answer["follow_up"] = invitation.follow_up if invitation else None
+		name = store.insert_answer(answer, rows)
+		if invitation:
+			invitations.answered(
+				invitation,
+				frappe._dict(name=name, overall_score=answer["overall_score"], comment=answer["comment"]),
+			)
+	except Exception:
+		if device_mark:
+			guard.release_device(device_mark)
+		raise
+	return name
+
+
+def _validated(form: frappe._dict, target) -> tuple[dict, list[dict]]:
+	"""The answer's fields and its item rows, from the form as plain, checked values."""
+	score = cint(form.overall_score) if str(form.overall_score or "").strip().isdigit() else 0
 	if not 1 <= score <= 5:
 		_bad(_("Please give an overall score from 1 to 5"))
-	kind = (kind or target.kinds[0]) if isinstance(kind, str | type(None)) else None
+	kind = (form.kind or target.kinds[0]) if isinstance(form.kind, str | type(None)) else None
 	if kind not in target.kinds:
 		_bad(_("This survey code is not for that survey"))
 	template = active_template(kind)
 	if not template:
 		_bad(_("There is no active questionnaire for this survey"))
 	items, version = template_items(template)
-	rows = parse_answers(answers, items)
-	comment = guard.plain_text(comment, MAX_COMMENT)
-	callback = cint(wants_callback) if kind != "Staff" else 0
-	contact = _contact(phone) if callback else None
-	invitation, device_mark = _claim(target, device, ip)
-	try:
-		name = store.insert_answer(
-			{
-				"kind": kind,
-				"source": target.source,
-				"institution": target.institution,
-				"department": target.department,
-				"overall_score": score,
-				"comment": comment,
-				"template": template,
-				"template_version": version,
-				"submitted_at": now_datetime(),
-				"follow_up": invitation.follow_up if invitation else None,
-				"wants_callback": callback,
-				"contact_phone": contact,
-			},
-			rows,
-		)
-		if invitation:
-			invitations.answered(invitation, frappe._dict(name=name, overall_score=score, comment=comment))
-	except Exception:
-		if device_mark:
-			guard.release_device(device_mark)
-		raise
-	return name
+	rows = parse_answers(form.answers, items)
+	callback = cint(form.wants_callback) if kind != "Staff" else 0
+	answer = {
+		"kind": kind,
+		"source": target.source,
+		"institution": target.institution,
+		"department": target.department,
+		"overall_score": score,
+		"comment": guard.plain_text(form.comment, MAX_COMMENT),
+		"template": template,
+		"template_version": version,
+		"submitted_at": now_datetime(),
+		"wants_callback": callback,
+		"contact_phone": _contact(form.phone) if callback else None,
+	}
+	return answer, rows
 
 
 def _contact(phone) -> str:

@@ -56,58 +56,48 @@ def figures(month, institutions: list[str]) -> dict:
 	start, end = month, get_last_day(month)
 	span = (start, end, f"{end} 23:59:59")
 	out: dict[str, dict] = {i: {} for i in institutions}
-	for part in (_complaints_received, _complaints_resolved, _follow_ups, _tasks, _accountability):
+	for part in (_complaints, _follow_ups, _tasks, _accountability):
 		part(out, institutions, month, span)
 	return out
 
 
-def _complaints_received(out, institutions, month, span):
-	start, _end, end_ts = span
-	c = frappe.qb.DocType("HSQ Complaint")
-	received = (
-		frappe.qb.from_(c)
-		.select(
-			c.institution,
-			Count("*").as_("received"),
-			Sum(Case().when(c.workflow_state == wf.CLOSED, 1).else_(0)).as_("closed"),
-			Sum(Case().when(c.finding.isin(["Upheld", "Partially Upheld"]), 1).else_(0)).as_("upheld"),
-			Sum(Case().when(c.escalation_level > 0, 1).else_(0)).as_("escalated"),
-		)
-		.where(
-			c.institution.isin(institutions)
-			& (c.received_at >= start)
-			& (c.received_at <= end_ts)
-			& counted(c)
-		)
-		.groupby(c.institution)
-	).run(as_dict=True)
-	for r in received:
-		out[r.institution].update(r)
+# the complaint figures: (the date that puts a complaint in the month, its count, the shares of it)
+COMPLAINT_FIGURES = (
+	(
+		"received_at",
+		"received",
+		(
+			("closed", lambda c: c.workflow_state == wf.CLOSED),
+			("upheld", lambda c: c.finding.isin(["Upheld", "Partially Upheld"])),
+			("escalated", lambda c: c.escalation_level > 0),
+		),
+	),
+	("resolved_at", "resolved", (("on_time", lambda c: c.resolved_at <= c.resolve_by),)),
+)
 
 
-def _complaints_resolved(out, institutions, month, span):
+def _complaints(out, institutions, month, span):
+	"""Received and resolved in the month, per institution (merged duplicates not counted)."""
 	start, _end, end_ts = span
 	c = frappe.qb.DocType("HSQ Complaint")
-	resolved = (
-		frappe.qb.from_(c)
-		.select(
-			c.institution,
-			Count("*").as_("resolved"),
-			Sum(Case().when(c.resolved_at <= c.resolve_by, 1).else_(0)).as_("on_time"),
-		)
-		.where(
-			c.institution.isin(institutions)
-			& (c.resolved_at >= start)
-			& (c.resolved_at <= end_ts)
-			& counted(c)
-		)
-		.groupby(c.institution)
-	).run(as_dict=True)
-	for r in resolved:
-		out[r.institution].update(r)
-		out[r.institution]["on_time_rate"] = (
-			round(100.0 * (r.on_time or 0) / r.resolved, 1) if r.resolved else None
-		)
+	for date_field, total, shares in COMPLAINT_FIGURES:
+		day = c[date_field]
+		rows = (
+			frappe.qb.from_(c)
+			.select(
+				c.institution,
+				Count("*").as_(total),
+				*(Sum(Case().when(cond(c), 1).else_(0)).as_(name) for name, cond in shares),
+			)
+			.where(c.institution.isin(institutions) & (day >= start) & (day <= end_ts) & counted(c))
+			.groupby(c.institution)
+		).run(as_dict=True)
+		for r in rows:
+			out[r.institution].update(r)
+			if total == "resolved":
+				out[r.institution]["on_time_rate"] = (
+					round(100.0 * (r.on_time or 0) / r.resolved, 1) if r.resolved else None
+				)
 
 
 def _follow_ups(out, institutions, month, span):
