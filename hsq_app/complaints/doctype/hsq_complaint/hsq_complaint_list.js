@@ -30,6 +30,28 @@ frappe.listview_settings["HSQ Complaint"] = {
 			return window.hsq && hsq.sla ? hsq.sla.format_status(value, df, doc) : __(value || "");
 		},
 	},
+	onload(listview) {
+		// officers find a case by the caller's phone number or the patient's tracking code (issue 13)
+		if (!["HSQ Quality Officer", "HSQ Bureau Admin"].some((r) => frappe.user.has_role(r))) return;
+		const lookup = listview.page.add_field({
+			fieldname: "hsq_lookup",
+			fieldtype: "Data",
+			label: __("Phone or Tracking Code"),
+			change() {
+				const text = (lookup.get_value() || "").trim();
+				const others = listview.filter_area.get().filter((f) => f[1] !== "name");
+				if (!text) {
+					listview.filter_area.clear(false).then(() => listview.filter_area.add(others));
+					return;
+				}
+				frappe.xcall("hsq_app.complaints.api.search_by_phone_or_code", { text }).then((names) => {
+					listview.filter_area
+						.clear(false)
+						.then(() => listview.filter_area.add([...others, ["HSQ Complaint", "name", "in", names.length ? names : [""]]]));
+				});
+			},
+		});
+	},
 	refresh(listview) {
 		if (window.hsq && hsq.sla && hsq.sla.decorate_list) hsq.sla.decorate_list(listview);
 	},
