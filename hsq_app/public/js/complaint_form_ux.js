@@ -1,8 +1,8 @@
 // Copyright (c) 2026, hsq_app developers and contributors
 // For license information, please see license.txt
 
-// Registering, working and printing a complaint (issue 13): the 登记表 prints from a button, 医疗机构 defaults to the user's own institution,
-// phone numbers are checked as Chinese mobile or landline numbers before saving, and each field
+// Registering, working and printing a complaint (issue 13): the 登记表 prints from a button,
+// 医疗机构 defaults to the user's own institution, phone numbers are checked as Chinese mobile or landline numbers before saving, and each field
 // is editable only where the server's field policy (hsq_app.complaints.field_policy, sent at boot
 // by hsq_app.setup.desk) lets the user's roles edit it in the complaint's state; an empty field
 // the user may not fill is not shown, so registering shows the registration fields only.
@@ -36,6 +36,9 @@ frappe.ui.form.on("HSQ Complaint", {
 
 	refresh(frm) {
 		hsq_apply_field_policy(frm);
+		// registering: the registration fields only (handling, deadlines and history come later)
+		frm.toggle_display(["handling_section", "sla_section", "transfer_section", "repeat_section"], !frm.is_new());
+		frm.toggle_display("reopen_count", cint(frm.doc.reopen_count) > 0);
 		if (!frm.is_new() && frappe.model.can_print("HSQ Complaint", frm)) {
 			// the 登记表 (the DocType's default print format)
 			frm.add_custom_button(__("Print Handling Record"), () => frm.print_doc());

@@ -33,23 +33,23 @@ frappe.listview_settings["HSQ Complaint"] = {
 	onload(listview) {
 		// officers find a case by the caller's phone number or the patient's tracking code (issue 13)
 		if (!["HSQ Quality Officer", "HSQ Bureau Admin"].some((r) => frappe.user.has_role(r))) return;
-		const lookup = listview.page.add_field({
-			fieldname: "hsq_lookup",
-			fieldtype: "Data",
-			label: __("Phone or Tracking Code"),
-			change() {
-				const text = (lookup.get_value() || "").trim();
-				const others = listview.filter_area.get().filter((f) => f[1] !== "name");
-				if (!text) {
-					listview.filter_area.clear(false).then(() => listview.filter_area.add(others));
-					return;
-				}
-				frappe.xcall("hsq_app.complaints.api.search_by_phone_or_code", { text }).then((names) => {
-					listview.filter_area
-						.clear(false)
-						.then(() => listview.filter_area.add([...others, ["HSQ Complaint", "name", "in", names.length ? names : [""]]]));
-				});
-			},
+		// a plain input, not a page field: clearing the list's filters would empty (and re-fire) it
+		const $input = $(`<div class="form-group frappe-control col-md-2 hsq-lookup">
+			<input type="text" class="form-control input-xs" autocomplete="off">
+		</div>`)
+			.appendTo(listview.page.page_form)
+			.find("input")
+			.attr("placeholder", __("Phone or Tracking Code"));
+		$input.on("change", () => {
+			const text = ($input.val() || "").trim();
+			const found = text
+				? frappe.xcall("hsq_app.complaints.api.search_by_phone_or_code", { text })
+				: Promise.resolve(null);
+			found.then((names) =>
+				listview.filter_area.remove("name").then(() => {
+					if (names) listview.filter_area.add([["HSQ Complaint", "name", "in", names.length ? names : [""]]]);
+				})
+			);
 		});
 	},
 	refresh(listview) {
