@@ -145,7 +145,12 @@ doctype_js = {
 }
 
 # 我的待办: open ToDos by deadline, each opening its record (issue 13)
-doctype_list_js = {"ToDo": "public/js/todo_list.js"}
+doctype_list_js = {
+	"ToDo": "public/js/todo_list.js",
+	"HSQ Accountability Rule": "public/js/accountability_rule_list.js",
+	"HSQ Complaint Category": "public/js/translated_names_list.js",
+	"HSQ SMS Template": "public/js/translated_names_list.js",
+}
 
 scheduler_events = {
 	"daily": [

@@ -25,3 +25,46 @@ $(document).on("app_ready", () => {
 		};
 	}
 });
+
+// a list of a DocType whose names are words (categories, SMS templates: "translated" DocTypes)
+// shows them in Chinese, as the links to them already do
+$(document).on("app_ready", () => {
+	const ListView = frappe.views && frappe.views.ListView;
+	if (!ListView || ListView.prototype.hsq_translated_subjects) return;
+	const get_subject_text = ListView.prototype.get_subject_text;
+	ListView.prototype.hsq_translated_subjects = true;
+	ListView.prototype.get_subject_text = function (doc, title) {
+		const text = get_subject_text.call(this, doc, title);
+		return (frappe.boot.translated_doctypes || []).includes(this.doctype) ? __(text) : text;
+	};
+});
+
+// a chart grouped by a field whose values are words (categories, channels) labels them in Chinese
+$(document).on("app_ready", () => {
+	const Chart = frappe.widget && frappe.widget.widget_factory && frappe.widget.widget_factory.chart;
+	if (!Chart || Chart.prototype.hsq_translated_labels) return;
+	const render = Chart.prototype.render;
+	Chart.prototype.hsq_translated_labels = true;
+	Chart.prototype.render = function (...args) {
+		if (this.data && Array.isArray(this.data.labels)) {
+			this.data.labels = this.data.labels.map((label) => (typeof label === "string" ? __(label) : label));
+		}
+		return render.apply(this, args);
+	};
+});
+
+// a date-time field's description is translated before its time zone is added to it (Frappe
+// translates the two together, which no translation matches)
+(() => {
+	const Datetime = frappe.ui && frappe.ui.form && frappe.ui.form.ControlDatetime;
+	if (!Datetime || Datetime.prototype.hsq_translated_description) return;
+	const set_description = Datetime.prototype.set_description;
+	Datetime.prototype.hsq_translated_description = true;
+	Datetime.prototype.set_description = function (...args) {
+		if (this.df.description && !this.df.hsq_translated) {
+			this.df.description = __(this.df.description);
+			this.df.hsq_translated = 1;
+		}
+		return set_description.apply(this, args);
+	};
+})();
