@@ -436,7 +436,7 @@ KNOWN_KEYS = re.compile(r"Survey Invitation|Complaint (?:Registered|Answered|Clo
 # what is not a word: addresses, record names, codes, numbers with units
 NOT_WORDS = re.compile(
 	r"\S+@\S+|https?://\S+|/\S*|X-Forwarded-For|Asia/Shanghai"
-	r"|\bu[a-z0-9]{6}\b|\b[a-z0-9]{10}\b"  # the test world's user ids, hash names
+	r"|(?<![A-Za-z0-9])(?:u[a-z0-9]{6}|[a-z0-9]{10})(?![A-Za-z0-9])"  # test user ids, hash names
 	r"|\b[A-Z]{2,4}-(?:\d{4}-)?\d+\b"  # record names: TS-2026-00012, STF-00172
 	r"|\b[A-Z0-9]{8,}\b|\b\d+[a-zA-Z]{1,3}\b|#\w+"
 	r"|(?<=[\u4e00-\u9fff])[a-z0-9]{4,8}\b"  # the test world's names: 医院amljbgy, 员工u0bnai
