@@ -139,6 +139,7 @@ app_include_js = [
 	"/assets/hsq_app/js/sla_indicator.js",
 	"/assets/hsq_app/js/drill.js",
 	"/assets/hsq_app/js/report_filters.js",
+	"/assets/hsq_app/js/desk_ux.js",  # issue 13: cards open what they count; ToDos open their record
 ]
 
 # the complaint form's extra panels: its rectification tasks, and the "Audit Trail" button
@@ -150,7 +151,16 @@ doctype_js = {
 		"public/js/hsq_complaint_rectification.js",
 		"public/js/complaint_audit_button.js",
 		"public/js/complaint_platform.js",  # issue 16
+		"public/js/complaint_form_ux.js",  # issue 13: defaults, phone check, field policy, print
 	],
+}
+
+# 我的待办: open ToDos by deadline, each opening its record (issue 13)
+doctype_list_js = {
+	"ToDo": "public/js/todo_list.js",
+	"HSQ Accountability Rule": "public/js/accountability_rule_list.js",
+	"HSQ Complaint Category": "public/js/translated_names_list.js",
+	"HSQ SMS Template": "public/js/translated_names_list.js",
 }
 
 scheduler_events = {

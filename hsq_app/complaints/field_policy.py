@@ -39,7 +39,7 @@ class SeverityChangeError(frappe.ValidationError):
 
 
 # derived by the controller on every save from other fields, whatever the caller sent
-DERIVED = ("intake_key", "highest_severity", "phone_key")
+DERIVED = ("intake_key", "highest_severity", "phone_key", "summary")
 
 SYSTEM_FIELDS = (
 	"registered_by",

@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 from frappe.desk.form import assign_to
-from frappe.utils import now_datetime
+from frappe.utils import getdate, now_datetime
 
 from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
@@ -46,13 +46,19 @@ def validate_handler(doc) -> None:
 
 
 def quality_officers(doc) -> list[str]:
-	"""首诉负责: the registering user if they work in the complaint's institution, else its quality officers.
+	"""首诉负责: the registering quality officer if they work in the complaint's institution, else its
+	quality officers.
 
-	A complaint registered at the bureau (12345, 信访) or on the public page lands in the
-	worklists of the institution's quality officers.
+	A complaint registered at the bureau (12345, 信访), on the public page or from a follow-up call
+	(by an agent, who has no action on it) lands in the worklists of the institution's quality
+	officers.
 	"""
-	if doc.registered_by and frappe.db.exists(
-		"HSQ Staff", {"user": doc.registered_by, "institution": doc.institution, "status": "Active"}
+	if (
+		doc.registered_by
+		and R.QUALITY_OFFICER in frappe.get_roles(doc.registered_by)
+		and frappe.db.exists(
+			"HSQ Staff", {"user": doc.registered_by, "institution": doc.institution, "status": "Active"}
+		)
 	):
 		return [doc.registered_by]
 	staff_users = frappe.get_all(
@@ -98,15 +104,15 @@ def reassign(doc) -> None:
 		assign_to.remove(doc.doctype, doc.name, user, ignore_permissions=True)
 	new = [u for u in wanted - set(open_todos) if frappe.db.get_value("User", u, "enabled")]
 	if new:
-		assign_to.add(
-			{
-				"assign_to": new,
-				"doctype": doc.doctype,
-				"name": doc.name,
-				"description": _("Complaint {0}: {1}").format(doc.name, _(doc.workflow_state)),
-			},
-			ignore_permissions=True,
-		)
+		todo = {
+			"assign_to": new,
+			"doctype": doc.doctype,
+			"name": doc.name,
+			"description": _("Complaint {0}: {1}").format(doc.name, _(doc.workflow_state)),
+		}
+		if doc.resolve_by:
+			todo["date"] = getdate(doc.resolve_by)  # 我的待办 by deadline
+		assign_to.add(todo, ignore_permissions=True)
 
 
 @frappe.whitelist(methods=["POST"])

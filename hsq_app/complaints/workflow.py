@@ -83,6 +83,9 @@ ACTION_FIELDS = {
 	"Close": (("complainant_feedback",), ()),
 	"Reopen": (("complainant_feedback",), ()),
 }
+# action -> fields the form's dialog always shows, prefilled, for the actor to confirm or choose
+# (受理: the head chooses the handler, or confirms the routing rule's proposal)
+CHOOSE = {"Accept": ("handler",)}
 REQUIRED = {action: required for action, (required, _optional) in ACTION_FIELDS.items()}
 
 

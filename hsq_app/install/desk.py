@@ -67,3 +67,22 @@ def extend_bootinfo(bootinfo) -> None:
 		for doctype, fields in FILTER_OPTIONS.items()
 	}
 	bootinfo.hsq_options["HSQ Complaint"]["workflow_state"] = list(wf.STATES)
+	complaint_form_boot(bootinfo)
+
+
+def complaint_form_boot(bootinfo) -> None:
+	"""The complaint form's defaults and field policy (issue 13): the user's own post (医疗机构
+	defaults to it) and, per state, the fields the user's roles may edit
+	(hsq_app.complaints.field_policy, the server's rule; the form only follows it)."""
+	from hsq_app.complaints import field_policy
+
+	user = frappe.session.user
+	post = frappe.db.get_value(
+		"HSQ Staff", {"user": user, "status": "Active"}, ["institution", "department"], as_dict=True
+	)
+	bootinfo.hsq_post = post or {}
+	roles = frappe.get_roles(user)
+	bootinfo.hsq_editable = {
+		state: sorted(field_policy.editable_fields(state, roles)) for state in field_policy.EDITABLE
+	}
+	bootinfo.hsq_policy_exempt = user == "Administrator"

@@ -1,7 +1,8 @@
 // The complaint form's link to its rectification tasks (整改台账), both ways.
 frappe.ui.form.on("HSQ Complaint", {
 	refresh(frm) {
-		if (frm.is_new()) return;
+		// roles without the ledger (the follow-up agent) get no panel, and no permission error
+		if (frm.is_new() || !frappe.model.can_read("HSQ Rectification Task")) return;
 		frappe
 			.xcall("hsq_app.rectification.api.tasks_for", {
 				source_type: "Complaint",

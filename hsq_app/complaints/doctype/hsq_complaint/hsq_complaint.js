@@ -33,57 +33,98 @@ frappe.ui.form.on("HSQ Complaint", {
 
 	before_workflow_action(frm) {
 		const action = frm.selected_workflow_action;
-		const spec = ((frm.doc.__onload || {}).hsq_action_fields || {})[action];
+		frm.hsq_last_action = action; // Frappe clears selected_workflow_action before after_workflow_action
+		const onload = frm.doc.__onload || {};
+		const spec = (onload.hsq_action_fields || {})[action];
 		if (!spec) return;
 		const [required, optional] = spec;
+		const choose = (onload.hsq_choose_fields || {})[action] || [];
 		const missing = [...required, ...optional].filter((f) => !frm.doc[f]);
 		if (action === "Reopen" && frm.doc.complainant_feedback !== "Dissatisfied") missing.push("complainant_feedback");
-		if (!missing.length || missing.every((f) => optional.includes(f))) return;
+		if (!choose.length && (!missing.length || missing.every((f) => optional.includes(f)))) return;
 		frappe.dom.unfreeze();
 		return new Promise((resolve, reject) => {
-			const fields = [...new Set(missing)].map((f) => {
-				const df = frappe.meta.get_docfield("HSQ Complaint", f, frm.doc.name);
-				const field = {
-					fieldname: f,
-					label: __(df.label),
-					fieldtype: df.fieldtype,
-					options: df.options,
-					reqd: !optional.includes(f),
-					default: frm.doc[f],
-				};
-				if (f === "department") field.get_query = () => ({ filters: { institution: frm.doc.institution } });
-				return field;
-			});
-			const dialog = new frappe.ui.Dialog({
-				title: __(action),
-				fields,
-				primary_action_label: __(action),
-				primary_action(values) {
-					dialog.hide();
-					frappe.dom.freeze();
-					frappe
-						.xcall("hsq_app.complaints.api.apply_action", {
-							complaint: frm.doc.name,
-							action,
-							values,
-						})
-						.then(() => {
-							frappe.dom.unfreeze();
-							frm.reload_doc();
-							// the action is done: stop Frappe's own apply_workflow call
-							reject();
-						})
-						.catch(() => {
-							frappe.dom.unfreeze();
-							reject();
-						});
-				},
-			});
-			dialog.onhide = () => reject();
-			dialog.show();
+			hsq_action_fields(frm, [...new Set([...choose, ...missing])], optional, choose).then((fields) =>
+				hsq_action_dialog(frm, action, fields, reject)
+			);
 		});
 	},
+
+	after_workflow_action(frm) {
+		if (frm.hsq_last_action) hsq_action_done(frm.hsq_last_action, frm.doc);
+	},
 });
+
+// "受理：投诉 TS-2026-00012 现为 已受理" after every workflow action
+function hsq_action_done(action, doc) {
+	frappe.show_alert(
+		{ message: __("{0}: complaint {1} is now {2}", [__(action), doc.name, __(doc.workflow_state)]), indicator: "green" },
+		7
+	);
+}
+
+// the dialog's fields; a handler to choose is a list of the department's handlers (routing proposal first)
+function hsq_action_fields(frm, fieldnames, optional, choose) {
+	const make = (f) => {
+		const df = frappe.meta.get_docfield("HSQ Complaint", f, frm.doc.name);
+		const field = {
+			fieldname: f,
+			label: __(df.label),
+			fieldtype: df.fieldtype,
+			options: df.options,
+			reqd: !optional.includes(f) || choose.includes(f),
+			default: frm.doc[f],
+		};
+		if (f === "department") field.get_query = () => ({ filters: { institution: frm.doc.institution } });
+		return field;
+	};
+	const fields = fieldnames.map(make);
+	const handler = fields.find((f) => f.fieldname === "handler");
+	if (!handler || !frm.doc.department) return Promise.resolve(fields);
+	return frappe
+		.xcall("hsq_app.complaints.api.get_handler_choices", { complaint: frm.doc.name })
+		.then(({ choices, proposed }) => {
+			const me = choices.find((c) => c.value === frappe.session.user);
+			Object.assign(handler, {
+				fieldtype: "Select",
+				options: [{ value: "", label: "" }, ...choices],
+				default: proposed || (me && me.value) || "",
+				description: proposed ? __("Proposed by the routing rule") : "",
+			});
+			return fields;
+		});
+}
+
+function hsq_action_dialog(frm, action, fields, reject) {
+	const dialog = new frappe.ui.Dialog({
+		title: __(action),
+		fields,
+		primary_action_label: __(action),
+		primary_action(values) {
+			dialog.hide();
+			frappe.dom.freeze();
+			frappe
+				.xcall("hsq_app.complaints.api.apply_action", {
+					complaint: frm.doc.name,
+					action,
+					values,
+				})
+				.then((r) => {
+					frappe.dom.unfreeze();
+					hsq_action_done(action, { name: frm.doc.name, workflow_state: r.workflow_state });
+					frm.reload_doc();
+					// the action is done: stop Frappe's own apply_workflow call
+					reject();
+				})
+				.catch(() => {
+					frappe.dom.unfreeze();
+					reject();
+				});
+		},
+	});
+	dialog.onhide = () => reject();
+	dialog.show();
+}
 
 function hsq_transfer(frm) {
 	frappe.prompt(

@@ -6,7 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from hsq_app.complaints import field_policy, routing, sla, worklist
+from hsq_app.complaints import field_policy, routing, sla, titles, worklist
 from hsq_app.complaints import workflow as wf
 from hsq_app.hsq_setup.departments import check_department
 from hsq_app.utils.text import plain_text
@@ -137,6 +137,7 @@ class HSQComplaint(Document):
 			for field in IDENTITY_FIELDS:
 				self.set(field, None)
 		self.intake_key = f"{self.channel}:{self.external_ref}" if self.external_ref else None
+		titles.set_summary(self)
 		before = self.get_doc_before_save()
 		# approval follows the highest severity the complaint has had (never lowered by a save)
 		self.highest_severity = field_policy.highest_severity(
@@ -174,9 +175,15 @@ class HSQComplaint(Document):
 			routing.validate_handler(self)
 
 	def validate_phone(self):
+		"""A Chinese mobile (11 digits) or landline number with its area code (issue 13)."""
+		from hsq_app.follow_up.imports.rows import normalize_phone
+
 		phone = self.complainant_phone
-		if phone and not all(c.isdigit() or c in "+- ()" for c in phone):
-			frappe.throw(_("Complainant phone {0} is not a phone number").format(phone))
+		if phone and not normalize_phone(phone):
+			frappe.throw(
+				_("Complainant phone {0} is not a Chinese mobile or landline number").format(phone),
+				frappe.ValidationError,
+			)
 
 	def validate_transition(self, from_state: str, to_state: str):
 		"""What each action of the contract's table needs, beyond the role Frappe's workflow checks."""
@@ -230,6 +237,7 @@ class HSQComplaint(Document):
 		log_personal_data_view(self)
 		# the form's action dialog asks for what workflow.ACTION_FIELDS says (one owner)
 		self.set_onload("hsq_action_fields", wf.ACTION_FIELDS)
+		self.set_onload("hsq_choose_fields", wf.CHOOSE)
 
 	def on_trash(self):
 		frappe.throw(_("Complaints are never deleted"))

@@ -30,6 +30,28 @@ frappe.listview_settings["HSQ Complaint"] = {
 			return window.hsq && hsq.sla ? hsq.sla.format_status(value, df, doc) : __(value || "");
 		},
 	},
+	onload(listview) {
+		// officers find a case by the caller's phone number or the patient's tracking code (issue 13)
+		if (!["HSQ Quality Officer", "HSQ Bureau Admin"].some((r) => frappe.user.has_role(r))) return;
+		// a plain input, not a page field: clearing the list's filters would empty (and re-fire) it
+		const $input = $(`<div class="form-group frappe-control col-md-2 hsq-lookup">
+			<input type="text" class="form-control input-xs" autocomplete="off">
+		</div>`)
+			.appendTo(listview.page.page_form)
+			.find("input")
+			.attr("placeholder", __("Phone or Tracking Code"));
+		$input.on("change", () => {
+			const text = ($input.val() || "").trim();
+			const found = text
+				? frappe.xcall("hsq_app.complaints.api.search_by_phone_or_code", { text })
+				: Promise.resolve(null);
+			found.then((names) =>
+				listview.filter_area.remove("name").then(() => {
+					if (names) listview.filter_area.add([["HSQ Complaint", "name", "in", names.length ? names : [""]]]);
+				})
+			);
+		});
+	},
 	refresh(listview) {
 		if (window.hsq && hsq.sla && hsq.sla.decorate_list) hsq.sla.decorate_list(listview);
 	},
