@@ -105,6 +105,20 @@ def _rollback():
 
 
 @pytest.fixture
+def fake_sms():
+	"""Text messages go to the fake gateway's outbox (hsq_app.messaging.gateway.FakeGateway)."""
+	import frappe
+
+	from hsq_app.messaging.gateway import FakeGateway
+
+	frappe.flags.hsq_fake_sms = True
+	FakeGateway.reset()
+	yield FakeGateway
+	FakeGateway.reset()
+	frappe.flags.hsq_fake_sms = False
+
+
+@pytest.fixture
 def centre():
 	"""A township health centre with its leaders, an officer and an agent (tests/follow_up_data.py)."""
 	from follow_up_data import make_centre

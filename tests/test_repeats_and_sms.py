@@ -18,12 +18,8 @@ RESOLUTION = {"finding": "Upheld", "resolution": "已核实并整改", "reply_to
 
 
 @pytest.fixture(autouse=True)
-def fake_sms():
-	frappe.flags.hsq_fake_sms = True
-	FakeGateway.reset()
-	yield FakeGateway
-	FakeGateway.reset()
-	frappe.flags.hsq_fake_sms = False
+def _sms_through_the_fake_gateway(fake_sms):
+	yield fake_sms
 
 
 def register(w, **kw):

@@ -13,22 +13,12 @@ from rest import api_token, request
 
 from hsq_app import roles as R
 from hsq_app.messaging import inbound, sms
-from hsq_app.messaging.gateway import FakeGateway
 
 INBOUND = "/api/method/hsq_app.api.sms.inbound"
 
 
 def a_phone() -> str:
 	return "139" + "".join(random.choice("0123456789") for _ in range(8))
-
-
-@pytest.fixture
-def fake_sms():
-	frappe.flags.hsq_fake_sms = True
-	FakeGateway.reset()
-	yield FakeGateway
-	FakeGateway.reset()
-	frappe.flags.hsq_fake_sms = False
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ from frappe.utils import add_to_date, now_datetime, today
 from rest import request
 
 from hsq_app.messaging import sms
-from hsq_app.messaging.gateway import FakeGateway
 from hsq_app.survey import stats
 
 SUBMIT = "/api/method/hsq_app.api.survey.submit"
@@ -123,15 +122,6 @@ def test_rate_limit_is_on_the_real_address_not_a_forged_header(door):
 
 
 # -- the SMS layer ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake_sms():
-	frappe.flags.hsq_fake_sms = True
-	FakeGateway.reset()
-	yield FakeGateway
-	FakeGateway.reset()
-	frappe.flags.hsq_fake_sms = False
 
 
 def test_send_sms_renders_logs_and_delivers(fake_sms):
