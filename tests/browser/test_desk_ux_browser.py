@@ -170,10 +170,11 @@ def test_the_head_chooses_the_handler_when_accepting(browser, live_server, web_u
 	assert w.a.handler1 in options and w.a.handler2 not in options  # the department's handlers only
 	select.select_option(w.a.handler1)
 	dialog.locator(".btn-primary").first.click()
-	page.wait_for_function("cur_frm.doc.workflow_state === 'Accepted'")
-	# the action says what happened, in Chinese
+	# the action says what happened, in Chinese (the alert comes first and lasts 7 s; the form's
+	# reload after it can take longer than that on a busy machine)
 	alert = page.locator(".alert-message", has_text=zh("Accepted"))
 	alert.first.wait_for()
+	page.wait_for_function("cur_frm.doc.workflow_state === 'Accepted'")
 	assert fresh("HSQ Complaint", name, "handler") == w.a.handler1
 	assert _open_todos(name) == {w.a.handler1}
 	# the handler field stays on the form
