@@ -73,8 +73,13 @@ def _check_received_at(value) -> None:
 		_fail(_("received_at {0} is more than {1} days ago").format(value, MAX_AGE_DAYS))
 
 
+def _known(doctype: str, name: str) -> bool:
+	"""A master record exists (from the document cache: the insert checks its links again)."""
+	return bool(frappe.get_cached_value(doctype, name, "name"))
+
+
 def _check_institution_and_staff(data: dict) -> None:
-	if frappe.db.get_value("HSQ Institution", data["institution"], "institution_type") == "Bureau":
+	if frappe.get_cached_value("HSQ Institution", data["institution"], "institution_type") == "Bureau":
 		_fail(
 			_("A complaint is about a medical institution, not the bureau: {0}").format(data["institution"])
 		)
@@ -110,7 +115,7 @@ def _clean(payload: dict) -> dict:
 		if data.get(key) and data[key] not in (meta.get_field(key).options or "").split("\n"):
 			_fail(_("{0} is not a valid {1}").format(data[key], key))
 	for key, doctype in LINKS.items():
-		if data.get(key) and not frappe.db.exists(doctype, data[key]):
+		if data.get(key) and not _known(doctype, data[key]):
 			_fail(_("{0} {1} does not exist").format(_(doctype), data[key]))
 	if data.get("received_at"):
 		try:

@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 from frappe.model.workflow import get_transitions
 
+from hsq_app.complaints import routing
 from hsq_app.complaints import workflow as wf
 
 
@@ -64,9 +65,7 @@ def get_handler_choices(complaint: str) -> dict:
 			pluck="parent",
 		)
 	)
-	proposed = doc.handler or frappe.db.get_value(
-		"HSQ Routing Rule", {"institution": doc.institution, "category": doc.category}, "handler"
-	)
+	proposed = doc.handler or (routing.routing_rule(doc.institution, doc.category) or {}).get("handler")
 	choices = [{"value": s.user, "label": s.staff_name or s.user} for s in staff if s.user in handlers]
 	return {"choices": choices, "proposed": proposed if proposed in handlers else None}
 

@@ -9,21 +9,39 @@ from hsq_app import roles as R
 from hsq_app.complaints import workflow as wf
 from hsq_app.hsq_setup.departments import first_head
 from hsq_app.permissions import require_role
+from hsq_app.utils import cached
 
 
 def apply_routing_rule(doc) -> None:
 	"""Prefill department and handler from the institution's category → department map."""
 	if doc.department or not (doc.institution and doc.category):
 		return
-	rule = frappe.db.get_value(
-		"HSQ Routing Rule",
-		{"institution": doc.institution, "category": doc.category},
-		["department", "handler"],
-		as_dict=True,
-	)
+	rule = routing_rule(doc.institution, doc.category)
 	if rule:
-		doc.department = rule.department
-		doc.handler = doc.handler or rule.handler
+		doc.department = rule["department"]
+		doc.handler = doc.handler or rule["handler"]
+
+
+ROUTING_RULES = "hsq_routing_rules"
+
+
+def routing_rule(institution: str, category: str) -> dict | None:
+	"""The institution's rule for a category, {department, handler} (cached: asked on every
+	complaint's insert; HSQ Routing Rule forgets them when a rule is saved or deleted)."""
+	value = cached.lookup(
+		ROUTING_RULES,
+		f"{institution}\x1f{category}",
+		lambda: frappe.as_json(
+			frappe.db.get_value(
+				"HSQ Routing Rule",
+				{"institution": institution, "category": category},
+				["department", "handler"],
+				as_dict=True,
+			)
+			or {}
+		),
+	)
+	return frappe.parse_json(value) if value and value != "{}" else None
 
 
 class HandlerError(frappe.ValidationError):

@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import add_days, cint, get_datetime, now_datetime
 
 from hsq_app.complaints.platform import delivery
+from hsq_app.utils import cached
 from hsq_app.utils.text import plain_text
 
 DEFAULT_PLATFORMS = (
@@ -44,10 +45,19 @@ def ensure_defaults() -> None:
 			).insert(ignore_permissions=True)
 
 
+PLATFORM_BY_CHANNEL = "hsq_platform_by_channel"
+
+
 def platform_for_channel(channel: str | None) -> str | None:
+	"""The enabled platform of a channel (cached: asked on every complaint's insert; HSQ Platform
+	forgets it when a platform is saved or deleted)."""
 	if not channel:
 		return None
-	return frappe.db.get_value("HSQ Platform", {"channel": channel, "enabled": 1}, "name")
+	return cached.lookup(
+		PLATFORM_BY_CHANNEL,
+		channel,
+		lambda: frappe.db.get_value("HSQ Platform", {"channel": channel, "enabled": 1}, "name"),
+	)
 
 
 def on_registration(doc) -> None:

@@ -112,6 +112,23 @@ class HSQComplaint(Document):
 		workflow_state: DF.Link | None
 
 	# end: auto-generated types
+	def _set_defaults(self):
+		"""Frappe's, without a new-row template for a table that has no new row.
+
+		Frappe builds the template (a DocType query and a walk of the user's defaults) for every
+		table field on every insert and save, rows or not; a complaint usually comes with neither
+		staff nor transfers. The rows it has get the same defaults as before."""
+		if frappe.flags.in_import:
+			return
+		if self.is_new():
+			self.update_if_missing(frappe.new_doc(self.doctype, as_dict=True))
+		for df in self.meta.get_table_fields():
+			rows = [d for d in self.get(df.fieldname) or () if d.is_new()]
+			if rows:
+				template = frappe.new_doc(df.options, parent_doc=self, parentfield=df.fieldname, as_dict=True)
+				for row in rows:
+					row.update_if_missing(template)
+
 	def before_insert(self):
 		field_policy.on_insert(self)
 		# 首诉负责: the first user who registered the complaint stays responsible for routing it

@@ -7,6 +7,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from hsq_app.complaints.platform.orders import PLATFORM_BY_CHANNEL
+from hsq_app.utils import cached
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -20,6 +23,15 @@ class HSQPlatform(Document):
 			):
 				frappe.throw(_("The delivery URL must be an https:// address"))
 			self.url = self.url.strip()
+
+	def on_change(self):
+		cached.forget(PLATFORM_BY_CHANNEL)
+
+	def on_trash(self):
+		cached.forget(PLATFORM_BY_CHANNEL)
+
+	def after_rename(self, old, new, merge=False):
+		cached.forget(PLATFORM_BY_CHANNEL)
 
 	def on_update(self):
 		if self.enabled and self.url:

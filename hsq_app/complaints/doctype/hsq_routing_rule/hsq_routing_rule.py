@@ -3,6 +3,9 @@
 
 from frappe.model.document import Document
 
+from hsq_app.complaints.routing import ROUTING_RULES
+from hsq_app.utils import cached
+
 
 class HSQRoutingRule(Document):
 	# begin: auto-generated types
@@ -17,5 +20,13 @@ class HSQRoutingRule(Document):
 		department: DF.Link
 		handler: DF.Link | None
 		institution: DF.Link
+
 	# end: auto-generated types
-	pass
+	def on_change(self):
+		cached.forget(ROUTING_RULES)
+
+	def on_trash(self):
+		cached.forget(ROUTING_RULES)
+
+	def after_rename(self, old, new, merge=False):
+		cached.forget(ROUTING_RULES)
