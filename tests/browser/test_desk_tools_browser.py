@@ -95,6 +95,7 @@ def test_the_officer_attaches_a_recording_comments_and_reads_the_history(
 		# the history: who created it and what was attached, in Chinese
 		timeline = page.locator(".new-timeline").inner_text()
 		assert "投诉电话录音-20261130.mp3" in timeline
+		assert "commented" not in timeline and "You attached" not in timeline, timeline
 		screenshot(page, "tools-officer-sidebar-comment-history")
 		page.context.close()
 
