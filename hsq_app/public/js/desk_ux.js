@@ -68,3 +68,10 @@ $(document).on("app_ready", () => {
 		return set_description.apply(this, args);
 	};
 })();
+
+// The form timeline shows a value that was empty as "null" (Frappe's version lines run
+// html2text on it): an empty value reads as empty, in any language.
+(() => {
+	const html2text = frappe.utils.html2text;
+	frappe.utils.html2text = (html) => (html === null || html === undefined ? "" : html2text(html));
+})();
