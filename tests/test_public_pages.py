@@ -305,7 +305,7 @@ def test_photos_are_private_files_of_the_complaint(public_world):
 		fields=["file_name", "file_url", "is_private"],
 		order_by="file_name asc",
 	)
-	assert [f.file_name for f in files] == ["photo-1.png", "photo-2.jpg"]
+	assert [f.file_name for f in files] == ["投诉照片-1.png", "投诉照片-2.jpg"]
 	assert all(f.is_private and f.file_url.startswith("/private/files/") for f in files)
 	guest = request("GET", files[0].file_url)
 	assert guest.status_code in (403, 404) and PNG not in guest.get_data()

@@ -129,7 +129,7 @@ def uploaded_photos() -> list[tuple[str, bytes]]:
 		kind = sniff_image(content)
 		if not content or kind is None or not _decodes(content):
 			frappe.throw(_("Photo {0} is not a JPEG, PNG or WebP image").format(i), PhotoError)
-		out.append((f"photo-{i}{IMAGE_TYPES[kind]}", content))
+		out.append((f"投诉照片-{i}{IMAGE_TYPES[kind]}", content))
 	return out
 
 
