@@ -113,10 +113,10 @@ def _row(counts: dict) -> dict:
 
 SMALL = f"<{MIN_COUNT}"
 HIDDEN = "*"
-COUNTS = ("received", "closed", "decided")
-# the rates whose base is (part of) each count: suppressed with it (the on-time base is part of
-# the received complaints, so a hidden received count hides the on-time rate as well)
-RATES_OF = {"received": ("on_time_rate",), "closed": ("satisfaction",), "decided": ("on_time_rate",)}
+COUNTS = ("received", "closed")  # the counts the page publishes per institution
+# the rates whose base is (part of) each count: suppressed with it (the on-time base, the decided
+# complaints, is part of the received ones, so a hidden received count hides the on-time rate)
+RATES_OF = {"received": ("on_time_rate",), "closed": ("satisfaction",)}
 
 
 def _suppressed_cells(rows: list[dict], measure: str) -> dict[int, str]:
@@ -172,6 +172,8 @@ def compute(now: datetime | None = None) -> dict:
 		)
 	]
 	institutions, county = suppress(rows, _row(total))
+	for row in institutions:
+		row.pop("decided")  # a rate's base, never published per institution (its rate is, from 3 up)
 	return {
 		"months": monthly,
 		"total": county,
