@@ -115,6 +115,8 @@ def test_patient_files_with_a_photo_on_a_phone(browser, live_server, web_users, 
 	number = random_phone()
 	page.fill("#complainant_phone", number)
 	page.set_input_files("#photos", files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG}])
+	assert "已选择 1 张照片" in page.inner_text("#photo-names")
+	assert sideways_overflow(page) == []
 	page.click("#hsq-complaint-form button[type=submit]")
 	page.wait_for_selector("#hsq-code")
 	code = page.inner_text("#hsq-code")
