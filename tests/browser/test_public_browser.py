@@ -264,6 +264,7 @@ def test_admin_reads_the_calendar_as_a_year(browser, live_server, web_users):
 	# the raw table of every day since 2004 is out of the way (a collapsed section)
 	assert not page.locator('.frappe-control[data-fieldname="days"]').is_visible()
 	assert zh("Holiday") in view.inner_text() and zh("Make-up workday") in view.inner_text()
+	assert f"已收录至{max(official_schedule())}年" in view.inner_text()  # what the import can bring
 	page.click(".hsq-year-view .prev")
 	page.wait_for_selector(f'.hsq-year-view[data-year="{year - 1}"]')
 	screenshot(page, "work-calendar-year-view")

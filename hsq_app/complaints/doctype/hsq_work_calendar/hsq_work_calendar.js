@@ -156,6 +156,15 @@ function hsq_calendar_render(frm) {
 		</div>`);
 	}
 	const beyond = covered && `${year}-01-01` > covered;
+	const source = frm.doc.__onload && frm.doc.__onload.holiday_source;
+	const source_note =
+		source && source.last_year
+			? " " +
+			  __("Holiday source: chinesecalendar {0}, with schedules up to {1}.", [
+					source.version,
+					source.last_year,
+			  ])
+			: "";
 	const summary = beyond
 		? __("{0} is not entered yet: deadlines in it count Monday to Friday only.", [year])
 		: __("{0}: {1} holidays on weekdays, {2} make-up workdays on weekends.", [year, holidays, workdays]);
@@ -191,7 +200,7 @@ function hsq_calendar_render(frm) {
 			</div>
 			<p class="summary text-muted small">${summary}${
 				editable ? " " + __("Click a day to make it a holiday or a workday, or back; then save.") : ""
-			}</p>
+			}${source_note}</p>
 			<div class="hsq-months">${months.join("")}</div>
 		</div>`);
 	const $view = field.$wrapper.find(".hsq-year-view");

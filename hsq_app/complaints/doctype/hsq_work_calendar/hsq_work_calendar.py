@@ -31,6 +31,15 @@ class HSQWorkCalendar(Document):
 		morning_start: DF.Time
 
 	# end: auto-generated types
+	def onload(self):
+		"""What the holiday source has, for the year view and its import button."""
+		from hsq_app.complaints.sla.defaults import official_schedule
+
+		years = official_schedule()
+		self.set_onload(
+			"holiday_source", {"version": source_version(), "last_year": max(years) if years else None}
+		)
+
 	def validate(self):
 		periods = work_calendar.periods_of(self)
 		(ms, me), (as_, ae) = periods
