@@ -280,6 +280,8 @@ def test_department_and_visit_date(public_world):
 	assert doc.department == w.a.dept1 and doc.visit_date == frappe.utils.add_days(today, -2)
 	future = submit(public_world, address(), is_anonymous=1, visit_date=str(frappe.utils.add_days(today, 1)))
 	assert future.status_code == 417 and "就诊日期" in message(future)
+	garbled = submit(public_world, address(), is_anonymous=1, visit_date="上周三")
+	assert garbled.status_code == 417 and "就诊日期" in message(garbled)
 	other = submit(public_world, address(), is_anonymous=1, department=w.b.dept1)
 	assert other.status_code == 417 and "科室" in message(other)
 

@@ -9,6 +9,7 @@ stored as private files of the complaint, all or none. The status answer carries
 data: only the state, dates and the reply.
 """
 
+import datetime
 import io
 
 import frappe
@@ -216,11 +217,11 @@ def submit_complaint(**form):
 	}:
 		frappe.throw(_("Please choose a department of the institution you are complaining about"))
 	if data.get("visit_date"):
-		try:
-			visit = getdate(data["visit_date"])
-		except Exception:
-			visit = None
-		if visit is None or visit > getdate(now_datetime()):
+		try:  # the page's date input sends YYYY-MM-DD (frappe's getdate would print its own message)
+			visit = datetime.date.fromisoformat(str(data["visit_date"]))
+		except ValueError:
+			frappe.throw(_("Please enter the visit date as a date, for example 2026-03-01"))
+		if visit > getdate(now_datetime()):
 			frappe.throw(_("The visit date cannot be in the future"))
 		data["visit_date"] = visit
 	if data.get("category") not in public_categories():
