@@ -289,7 +289,9 @@ def test_public_page_files_and_tracks_without_an_account(http_world):
 def test_public_page_is_rate_limited_per_ip(http_world):
 	w = http_world.w
 	ip = f"10.99.{uid().__hash__() % 250}.{uid().__hash__() % 250}"
-	limit = frappe.db.get_single_value("HSQ Settings", "public_complaint_rate_limit") or 5
+	from hsq_app.api.public import _hourly_limit
+
+	limit = _hourly_limit()
 	codes = []
 	for _ in range(limit + 1):
 		resp = request(

@@ -41,7 +41,8 @@ def before_insert(doc, method=None):
 	if doc.attached_to_doctype != wf.DOCTYPE or not doc.attached_to_name:
 		return
 	complaint = frappe.get_doc(wf.DOCTYPE, doc.attached_to_name)
-	if frappe.session.user != "Administrator":
+	# the public form attaches the complainant's checked photos to the complaint it just filed
+	if frappe.session.user != "Administrator" and not doc.flags.hsq_public_intake:
 		complaint.check_permission("write")
 	if complaint.workflow_state in wf.FINAL_STATES:
 		frappe.throw(

@@ -86,6 +86,7 @@ REGISTRATION = (
 	"patient_name",
 	"institution",
 	"department",
+	"visit_date",
 	"staff_involved",
 	"category",
 	"severity",

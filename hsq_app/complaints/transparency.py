@@ -2,16 +2,19 @@
 
 Per month (the last 12 including the current one) and per institution over that window:
 
-* received: complaints by ``received_at``;
+* received: complaints by ``received_at``, counted as the SLA Compliance report counts them
+  (neither Not Accepted nor merged into another complaint);
 * closed: Closed complaints by ``closed_at``;
-* on-time rate: of the complaints resolved in the month (``resolved_at``), the share whose
-  ``sla_status`` is Met;
+* on-time rate: the SLA Compliance report's compliance rate for the same complaints (received in
+  the month, or in the window for an institution): met / (met + resolved late + open overdue),
+  where met is resolved by its deadline; rounded to one decimal as the report rounds it;
 * satisfaction: of the complaints closed in the month with complainant feedback, the share
   Satisfied or Basically Satisfied.
 
 Small numbers could point at a person (k-anonymity): a per-institution count below
-:data:`MIN_COUNT` is shown only as "fewer than 3", and no rate is published whose base is below
-:data:`MIN_COUNT` (county or institution). Everything is aggregated in SQL; the result is cached.
+:data:`MIN_COUNT` is shown only as "fewer than 3", no rate is published whose base is below
+:data:`MIN_COUNT` (county or institution), and a rate whose base is (part of) a hidden count is
+hidden with it. Everything is aggregated in SQL; the result is cached.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from datetime import datetime
 
 import frappe
 from frappe.query_builder import Case
-from frappe.query_builder.functions import Count, DateFormat, Sum
-from frappe.utils import add_months, get_datetime, get_first_day, getdate, now_datetime
+from frappe.query_builder.functions import Count, DateFormat, IfNull, Sum
+from frappe.utils import add_months, flt, get_datetime, get_first_day, getdate, now_datetime
 
 from hsq_app.complaints import workflow as wf
 
@@ -39,9 +42,10 @@ def window(now: datetime | None = None) -> tuple[datetime, list[str]]:
 	return get_datetime(months[0]), [m.strftime("%Y-%m") for m in months]
 
 
-def _counts(group: str, start: datetime) -> dict:
-	"""{key: {received, closed, feedback, satisfied, resolved, met}} grouped by month or institution."""
+def _counts(group: str, start: datetime, now: datetime | None = None) -> dict:
+	"""{key: {received, met, decided, closed, feedback, satisfied}} grouped by month or institution."""
 	c = frappe.qb.DocType("HSQ Complaint")
+	now = now or now_datetime()
 	out: dict = {}
 
 	def key(field):
@@ -50,10 +54,27 @@ def _counts(group: str, start: datetime) -> dict:
 	def one(v):
 		return Sum(Case().when(v, 1).else_(0))
 
+	# the SLA Compliance report's cohort and outcomes (complaints/report/sla_compliance): counted
+	# by receipt, Not Accepted and merged duplicates left out; met = resolved by the deadline,
+	# late = resolved after it, overdue = open (not Resolved or Closed) past it
+	open_ = c.resolved_at.isnull() & IfNull(c.workflow_state, "").notin((wf.RESOLVED, wf.CLOSED))
 	received = (
 		frappe.qb.from_(c)
-		.select(key("received_at").as_("k"), Count("*").as_("received"))
-		.where(c.received_at >= start)
+		.select(
+			key("received_at").as_("k"),
+			Count("*").as_("received"),
+			one(c.resolved_at.notnull() & (c.resolved_at <= c.resolve_by)).as_("met"),
+			one(
+				(c.resolved_at.notnull() & (c.resolved_at <= c.resolve_by))
+				| (c.resolved_at.notnull() & (c.resolved_at > c.resolve_by))
+				| (open_ & (c.resolve_by < now))
+			).as_("decided"),
+		)
+		.where(
+			(c.received_at >= start)
+			& (IfNull(c.workflow_state, "") != wf.NOT_ACCEPTED)
+			& (IfNull(c.merged_into, "") == "")
+		)
 		.groupby(key("received_at"))
 	)
 	closed = (
@@ -67,15 +88,7 @@ def _counts(group: str, start: datetime) -> dict:
 		.where((c.workflow_state == wf.CLOSED) & (c.closed_at >= start))
 		.groupby(key("closed_at"))
 	)
-	resolved = (
-		frappe.qb.from_(c)
-		.select(
-			key("resolved_at").as_("k"), Count("*").as_("resolved"), one(c.sla_status == "Met").as_("met")
-		)
-		.where(c.resolved_at >= start)
-		.groupby(key("resolved_at"))
-	)
-	for query in (received, closed, resolved):
+	for query in (received, closed):
 		for row in query.run(as_dict=True):
 			bucket = out.setdefault(row.pop("k"), {})
 			bucket.update({k: int(v or 0) for k, v in row.items()})
@@ -83,25 +96,27 @@ def _counts(group: str, start: datetime) -> dict:
 
 
 def _rate(part: int, whole: int) -> float | None:
-	"""A percentage, or None where the base is too small to publish."""
-	return round(100.0 * part / whole, 1) if whole >= MIN_COUNT else None
+	"""A percentage rounded as the SLA Compliance report rounds it, or None where the base is too
+	small to publish."""
+	return round(100 * flt(part) / whole, 1) if whole >= MIN_COUNT else None
 
 
 def _row(counts: dict) -> dict:
 	return {
 		"received": counts.get("received", 0),
 		"closed": counts.get("closed", 0),
-		"resolved": counts.get("resolved", 0),
-		"on_time_rate": _rate(counts.get("met", 0), counts.get("resolved", 0)),
+		"decided": counts.get("decided", 0),
+		"on_time_rate": _rate(counts.get("met", 0), counts.get("decided", 0)),
 		"satisfaction": _rate(counts.get("satisfied", 0), counts.get("feedback", 0)),
 	}
 
 
 SMALL = f"<{MIN_COUNT}"
 HIDDEN = "*"
-COUNTS = ("received", "closed", "resolved")
-# the rates whose base is (part of) each count: suppressed with it
-RATES_OF = {"closed": ("satisfaction",), "resolved": ("on_time_rate",)}
+COUNTS = ("received", "closed")  # the counts the page publishes per institution
+# the rates whose base is (part of) each count: suppressed with it (the on-time base, the decided
+# complaints, is part of the received ones, so a hidden received count hides the on-time rate)
+RATES_OF = {"received": ("on_time_rate",), "closed": ("satisfaction",)}
 
 
 def _suppressed_cells(rows: list[dict], measure: str) -> dict[int, str]:
@@ -140,15 +155,13 @@ def suppress(rows: list[dict], total: dict) -> tuple[list[dict], dict]:
 def compute(now: datetime | None = None) -> dict:
 	"""The page's figures (no cache)."""
 	start, months = window(now)
-	by_month = _counts("month", start)
+	by_month = _counts("month", start, now)
 	monthly = [{"month": m, **_row(by_month.get(m, {}))} for m in months]
 	total = {
-		k: sum(by_month.get(m, {}).get(k, 0) for m in months) for k in ("received", "closed", "resolved")
+		k: sum(by_month.get(m, {}).get(k, 0) for m in months)
+		for k in ("received", "closed", "decided", "met", "feedback", "satisfied")
 	}
-	total.update(
-		{k: sum(by_month.get(m, {}).get(k, 0) for m in months) for k in ("met", "feedback", "satisfied")}
-	)
-	by_institution = _counts("institution", start)
+	by_institution = _counts("institution", start, now)
 	rows = [
 		{"institution": name, **_row(by_institution.get(name, {}))}
 		for name in frappe.get_all(
@@ -159,6 +172,8 @@ def compute(now: datetime | None = None) -> dict:
 		)
 	]
 	institutions, county = suppress(rows, _row(total))
+	for row in institutions:
+		row.pop("decided")  # a rate's base, never published per institution (its rate is, from 3 up)
 	return {
 		"months": monthly,
 		"total": county,
@@ -166,6 +181,8 @@ def compute(now: datetime | None = None) -> dict:
 		"min_count": MIN_COUNT,
 		"from": months[0],
 		"to": months[-1],
+		"from_date": str(start.date()),  # the SLA Compliance report's period: this day to today
+		"to_date": str(getdate(now or now_datetime())),
 		"generated_at": str(now_datetime())[:16],
 	}
 

@@ -4,7 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint
+from frappe.utils import cint, getdate, nowdate
 
 from hsq_app.complaints import field_policy, routing, sla, titles, worklist
 from hsq_app.complaints import workflow as wf
@@ -108,6 +108,7 @@ class HSQComplaint(Document):
 		submitted_by: DF.Link | None
 		tracking_code: DF.Data | None
 		transfers: DF.Table[HSQComplaintTransfer]
+		visit_date: DF.Date | None
 		warn_by: DF.Datetime | None
 		workflow_state: DF.Link | None
 
@@ -172,6 +173,7 @@ class HSQComplaint(Document):
 			)
 		field_policy.check(self, before)
 		self.validate_department()
+		self.validate_visit_date()
 		self.validate_phone()
 		from_state = before.workflow_state if before else None
 		if from_state and self.workflow_state != from_state:
@@ -183,6 +185,10 @@ class HSQComplaint(Document):
 
 	def validate_department(self):
 		check_department(self.department, self.institution)
+
+	def validate_visit_date(self):
+		if self.visit_date and getdate(self.visit_date) > getdate(self.received_at or nowdate()):
+			frappe.throw(_("The visit date cannot be later than the day the complaint is received"))
 
 	def validate_handler(self):
 		before = self.get_doc_before_save()

@@ -1,10 +1,12 @@
 # Copyright (c) 2026, hsq_app developers and contributors
 # For license information, please see license.txt
 
+import datetime as dt
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import getdate
+from frappe.utils import cint, getdate
 
 from hsq_app.utils import work_calendar
 
@@ -29,6 +31,15 @@ class HSQWorkCalendar(Document):
 		morning_start: DF.Time
 
 	# end: auto-generated types
+	def onload(self):
+		"""What the holiday source has, for the year view and its import button."""
+		from hsq_app.complaints.sla.defaults import official_schedule
+
+		years = official_schedule()
+		self.set_onload(
+			"holiday_source", {"version": source_version(), "last_year": max(years) if years else None}
+		)
+
 	def validate(self):
 		periods = work_calendar.periods_of(self)
 		(ms, me), (as_, ae) = periods
@@ -70,3 +81,54 @@ class HSQWorkCalendar(Document):
 		# meanwhile, and a rolled-back edit must not stay cached either
 		frappe.db.after_commit.add(lambda name=self.name: work_calendar.clear_cache(name))
 		frappe.db.after_rollback.add(lambda name=self.name: work_calendar.clear_cache(name))
+
+
+def source_version() -> str:
+	"""The installed version of the holiday source (the ``chinesecalendar`` package)."""
+	from importlib.metadata import PackageNotFoundError, version
+
+	try:
+		return version("chinesecalendar")
+	except PackageNotFoundError:
+		return "?"
+
+
+@frappe.whitelist(methods=["POST"])
+def import_year(calendar: str, year: int | str) -> dict:
+	"""Add one year's holidays and make-up workdays (调休) from the holiday source to a calendar.
+
+	Idempotent: a date the calendar already has keeps its row (an admin's entry wins); rows of
+	other years are never touched. ``covered_until`` moves to the year's last day when it was
+	earlier. Throws (in the user's language) when the source does not have the year yet.
+	"""
+	from hsq_app.complaints.sla.defaults import official_schedule
+
+	year = cint(year)
+	doc = frappe.get_doc("HSQ Work Calendar", calendar)
+	doc.check_permission("write")
+	covered = getdate(doc.covered_until) if doc.covered_until else None
+	# a gap would leave a year marked as entered without its holidays: import the years between too
+	years = list(range(covered.year + 1, year + 1)) if covered and covered.year < year else [year]
+	schedule = official_schedule()
+	for each in years:
+		if not schedule.get(each):
+			frappe.throw(
+				_(
+					"The holiday source (chinesecalendar {0}) does not have the schedule of {1} yet. The State Council publishes it around November; update the package or enter the days by hand."
+				).format(source_version(), each),
+				title=_("No holiday schedule for {0} yet").format(each),
+			)
+	present = {getdate(row.date) for row in doc.days}
+	added = 0
+	for each in years:
+		for day, day_type, description in schedule[each]:
+			if day not in present:
+				doc.append("days", {"date": day, "day_type": day_type, "description": description})
+				added += 1
+	end = dt.date(year, 12, 31)
+	moved = not covered or covered < end
+	if moved:
+		doc.covered_until = end
+	if added or moved:
+		doc.save()
+	return {"year": year, "added": added, "covered_until": str(doc.covered_until)}

@@ -22,7 +22,9 @@ class HSQSettings(Document):
 		follow_up_assignment: DF.Literal["Attending Staff", "Balanced Across Agents"]
 		follow_up_offsets: DF.Data
 		monthly_report_due_day: DF.Int
+		public_complaint_max_photos: DF.Int
 		public_complaint_phone_limit: DF.Int
+		public_complaint_photo_max_mb: DF.Int
 		public_complaint_rate_limit: DF.Int
 		secondary_sample_rate: DF.Percent
 		special_follow_up_offsets: DF.Data | None
