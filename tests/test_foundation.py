@@ -196,3 +196,15 @@ def test_department_roles_do_not_see_undispatched_complaints(world):
 		assert not frappe.has_permission("HSQ Complaint", "read", undispatched)
 	as_user(world.a.officer)
 	assert frappe.has_permission("HSQ Complaint", "read", undispatched)
+
+
+def test_the_translation_file_defines_each_message_once():
+	"""Two engineers adding the same message leave two definitions: gettext refuses the file and
+	which one Frappe shows is an accident."""
+	import re
+	from collections import Counter
+	from pathlib import Path
+
+	po = (Path(frappe.get_app_path("hsq_app")) / "locale" / "zh.po").read_text(encoding="utf-8")
+	keys = re.findall(r'^(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?msgid "((?:[^"\\]|\\.)*)"', po, flags=re.M)
+	assert [k for k, n in Counter(keys).items() if n > 1] == []
