@@ -45,7 +45,8 @@ def _list_filters(page, doctype: str) -> list:
 	page.wait_for_url(f"**/app/{frappe.scrub(doctype).replace('_', '-')}**")
 	wait_for_desk(page)
 	page.wait_for_function(
-		f"window.cur_list && cur_list.doctype === '{doctype}' && cur_list.filter_area && cur_list.filter_area.get"
+		f"window.cur_list && cur_list.doctype === '{doctype}' && cur_list.filter_area"
+		" && cur_list.filter_area.filter_list && cur_list.filter_area.standard_filters_wrapper"
 	)
 	page.wait_for_load_state("networkidle")
 	page.wait_for_timeout(500)
@@ -78,8 +79,14 @@ def test_the_leaders_dashboard_charts_say_something(browser, live_server, web_us
 		assert not [t for t in texts if "..." in t or "…" in t], f"{name} cuts its labels: {texts}"
 
 	# the trend: at least twelve months, each labelled in Chinese
-	months = _x_labels(_widget(page, "Complaints per Month"))
+	widget = _widget(page, "Complaints per Month")
+	months = _x_labels(widget)
 	assert len(months) >= 12, months
+	heights = [
+		float(h or 0)
+		for h in widget.locator("svg rect.bar").evaluate_all("(r) => r.map((e) => e.getAttribute('height'))")
+	]
+	assert heights and heights[-1] > 0, heights  # this month's complaints
 	assert all("月" in m for m in months), months
 
 	# categories in Chinese, not "S…/O…"

@@ -180,3 +180,39 @@ def test_sms_template_names_and_a_pending_follow_up_are_chinese(browser, live_se
 	)
 	assert shown == ["待回访", "待回访"], shown
 	page.context.close()
+
+
+RESET_TOO_OFTEN = """async () => {
+	let message = "";
+	for (let i = 0; i < 8; i++) {
+		const r = await fetch("/api/method/frappe.core.doctype.user.user.reset_password", {
+			method: "POST",
+			headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+			body: "user=" + encodeURIComponent("nobody-hsq-lang@example.com"),
+		});
+		if (r.status === 429) {
+			const body = await r.json();
+			message = JSON.parse(body._server_messages || "[]")
+				.map((m) => JSON.parse(m).message)
+				.join(" ");
+			break;
+		}
+	}
+	return message;
+}"""
+
+
+def test_the_rate_limit_message_is_chinese(browser, live_server):
+	"""A guest asking too often for a password reset is told so in Chinese."""
+	page = new_page(browser, live_server)
+	page.goto("/login")
+	page.wait_for_selector("#login_email")
+	try:
+		message = page.evaluate(RESET_TOO_OFTEN)
+	finally:
+		frappe.cache.delete_keys("rl:frappe.core.doctype.user.user.reset_password")
+	assert message == zh("You hit the rate limit because of too many requests. Please try after sometime."), (
+		message
+	)
+	assert "操作过于频繁" in message, message
+	page.context.close()

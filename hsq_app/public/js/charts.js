@@ -116,6 +116,13 @@ $(document).on("app_ready", () => {
 				this.hsq_months = true;
 			}
 			data.labels = shown;
+			// a report's column is named as the report names it (not "Total")
+			const columns = (this.report_result && this.report_result.columns) || [];
+			(data.datasets || []).forEach((dataset, i) => {
+				const y = ((this.chart_doc && this.chart_doc.y_axis) || [])[i];
+				const column = y && columns.find((c) => c.fieldname === y.y_field);
+				dataset.name = column && column.label ? __(column.label) : __(dataset.name || "");
+			});
 		}
 		return render.apply(this, args);
 	};

@@ -32,6 +32,9 @@ def execute(filters=None):
 	return columns(group_by), rows, None, chart(rows, months=group_by == "Month")
 
 
+EMPTY_MONTH = dict.fromkeys(("total", "met", "late", "overdue", "open_on_time", "escalated", "extended"), 0)
+
+
 def every_month(rows, filters):
 	"""Each month of the period, those without complaints too (a trend shows every month)."""
 	by_month = {r.grp: r for r in rows}
@@ -40,7 +43,7 @@ def every_month(rows, filters):
 	out = []
 	while month <= end:
 		key = month.strftime("%Y-%m")
-		out.append(by_month.pop(key, None) or frappe._dict(grp=key, grp_value=key, total=0, compliance=None))
+		out.append(by_month.pop(key, None) or frappe._dict(EMPTY_MONTH, grp=key, grp_value=key))
 		month = add_months(month, 1)
 	return out + list(by_month.values())
 
