@@ -110,7 +110,15 @@ $(document).on("app_ready", () => {
 		if (data && Array.isArray(data.labels) && !data.hsq_raw_labels) {
 			const raw = data.labels.slice();
 			data.hsq_raw_labels = raw;
-			let shown = raw.map((l) => (l === null || l === undefined || l === "" ? __("Not Filled In") : l));
+			// a group's value in its DocType's words (a follow-up's Pending is 待回访)
+			const doctype = this.chart_doc && this.chart_doc.chart_type === "Group By" && this.chart_doc.document_type;
+			let shown = raw.map((l) =>
+				l === null || l === undefined || l === ""
+					? __("Not Filled In")
+					: typeof l === "string" && doctype
+					? __(l, null, doctype)
+					: l
+			);
 			if (hsq.charts.is_months(raw)) {
 				shown = hsq.charts.month_labels(raw);
 				this.hsq_months = true;
