@@ -87,6 +87,9 @@ def test_the_leaders_dashboard_charts_say_something(browser, live_server, web_us
 		for h in widget.locator("svg rect.bar").evaluate_all("(r) => r.map((e) => e.getAttribute('height'))")
 	]
 	assert heights and heights[-1] > 0, heights  # this month's complaints
+	ticks = [t for t in _texts(widget, "svg .y.axis text") if t]
+	assert len(ticks) == len(set(ticks)), ticks  # no axis reads 0, 0, 1, 1
+	screenshot(page, "charts-11-leader-months")
 	assert all("月" in m for m in months), months
 
 	# categories in Chinese, not "S…/O…"
@@ -192,3 +195,19 @@ def test_report_charts_show_twelve_months_rates_with_one_decimal_and_open_record
 	assert ["institution", "=", w.a.institution] in filters, filters
 	assert ["resolved_at", "is", "set"] in filters, filters
 	page.context.close()
+
+
+def test_the_satisfaction_trend_spans_twelve_months():
+	"""The follow-up satisfaction trend (its report and the dashboard chart drawn from it) shows every
+	month of its default period, twelve, those without answers too."""
+	from frappe.utils import add_months, get_first_day, get_last_day, getdate, today
+
+	from hsq_app.follow_up.report.follow_up_satisfaction import follow_up_satisfaction as report
+
+	start, end = get_first_day(add_months(today(), -11)), get_last_day(today())
+	one = frappe._dict(period=getdate(today()).strftime("%Y-%m"), responses=1, overall=4.0)
+	chart = report.chart([], [one], [], report.months(getdate(start), getdate(end)))
+	assert len(chart["data"]["labels"]) == 12, chart["data"]["labels"]
+	assert chart["data"]["datasets"][0]["values"][-1] == 4.0
+	chart = report.execute({})[3]
+	assert chart is None or len(chart["data"]["labels"]) >= 12

@@ -26,6 +26,9 @@ hsq.charts.is_months = (labels) => labels.length > 1 && labels.every((l) => hsq.
 hsq.charts.percent = (value) =>
 	value === null || value === undefined || value === "" || isNaN(value) ? "" : `${Number(value).toFixed(1)}%`;
 
+hsq.charts.axis_number = (value) =>
+	Math.abs(value) >= 1000 ? frappe.utils.format_chart_axis_number(value) : String(Math.round(value * 100) / 100);
+
 // the index of the bar, dot or slice an event happened on (-1: none)
 hsq.charts.index_of = function (chart, event) {
 	if (!chart) return -1;
@@ -138,6 +141,10 @@ $(document).on("app_ready", () => {
 	const get_chart_args = Chart.prototype.get_chart_args;
 	Chart.prototype.get_chart_args = function (...args) {
 		const chart_args = get_chart_args.apply(this, args);
+		// small counts read 0, 0.25, 0.5 on the axis (not 0, 0, 1, 1)
+		chart_args.axisOptions = Object.assign(chart_args.axisOptions || {}, {
+			numberFormatter: hsq.charts.axis_number,
+		});
 		if (this.hsq_months) {
 			// a series: labels are thinned if they ever must be, never cut
 			chart_args.axisOptions = Object.assign(chart_args.axisOptions || {}, { xIsSeries: 1 });
