@@ -145,6 +145,9 @@ $(document).on("app_ready", () => {
 		chart_args.axisOptions = Object.assign(chart_args.axisOptions || {}, {
 			numberFormatter: hsq.charts.axis_number,
 		});
+		// a pie shows every group: frappe-charts would merge the smallest into an English "Rest"
+		const count = ((this.data || {}).labels || []).length;
+		if (chart_args.maxSlices && count > chart_args.maxSlices) chart_args.maxSlices = count;
 		if (this.hsq_months) {
 			// a series: labels are thinned if they ever must be, never cut
 			chart_args.axisOptions = Object.assign(chart_args.axisOptions || {}, { xIsSeries: 1 });

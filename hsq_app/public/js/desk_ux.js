@@ -110,3 +110,14 @@ $(document).on("app_ready", () => {
 		frappe.form.link_formatters.DocType = (value) => __(value);
 	}
 })();
+
+// a link to a record whose name is a word (an SMS template) reads in Chinese to those who may not
+// open it too (the survey settings' template, shown to a leader)
+$(document).on("app_ready", () => {
+	frappe.form.link_formatters = frappe.form.link_formatters || {};
+	for (const doctype of frappe.boot.translated_doctypes || []) {
+		if (!frappe.form.link_formatters[doctype]) {
+			frappe.form.link_formatters[doctype] = (value) => __(value);
+		}
+	}
+});
