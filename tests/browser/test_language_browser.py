@@ -40,11 +40,15 @@ def zh(text: str) -> str:
 	return frappe._(text, "zh")
 
 
+# the keys a shortcut names (Alt+S, Shift+Ctrl+F) are codes
+KEYS = {"Alt", "Shift", "Esc", "Enter", "Tab", "Cmd", "Meta", "Space"}
+
+
 def _english(page, selector: str = "body") -> dict[str, str]:
 	words = {}
 	for text in page.evaluate(VISIBLE_TEXT_IN, selector):
 		for word in LATIN_WORD.findall(NOT_WORDS.sub(" ", text)):
-			if word not in ALLOWED_WORDS and word.upper() not in ALLOWED_WORDS:
+			if word not in ALLOWED_WORDS | KEYS and word.upper() not in ALLOWED_WORDS:
 				words.setdefault(word, text[:100])
 	return words
 
