@@ -17,6 +17,8 @@ ROLE_WORKSPACES = (
 	(R.INSTITUTION_ADMIN, "Complaints"),
 )
 FRAPPE_WORKSPACES = ("Users", "Website", "Tools", "Integrations", "Build", "Welcome Workspace")
+# the system's name on the login page and in the browser's title (System Settings' app name)
+APP_TITLE = "医疗服务质量管理"
 
 
 def landing_workspace(roles: list[str]) -> str | None:
@@ -56,9 +58,6 @@ def ensure_desk():
 	# the login page and the browser's title name the system in Chinese, not "Frappe"
 	if frappe.db.get_single_value("System Settings", "app_name") in (None, "", "Frappe"):
 		frappe.db.set_single_value("System Settings", "app_name", APP_TITLE)
-
-
-APP_TITLE = "医疗服务质量管理"
 
 
 # a trend over twelve months needs the page's width to label every month (issue 13)
