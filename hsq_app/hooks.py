@@ -140,6 +140,7 @@ app_include_js = [
 	"/assets/hsq_app/js/drill.js",
 	"/assets/hsq_app/js/report_filters.js",
 	"/assets/hsq_app/js/desk_ux.js",  # issue 13: cards open what they count; ToDos open their record
+	"/assets/hsq_app/js/charts.js",  # issue 13: charts label every group, show months and rates, open records
 ]
 
 # the complaint form's extra panels: its rectification tasks, and the "Audit Trail" button

@@ -17,6 +17,8 @@ ROLE_WORKSPACES = (
 	(R.INSTITUTION_ADMIN, "Complaints"),
 )
 FRAPPE_WORKSPACES = ("Users", "Website", "Tools", "Integrations", "Build", "Welcome Workspace")
+# the system's name on the login page and in the browser's title (System Settings' app name)
+APP_TITLE = "医疗服务质量管理"
 
 
 def landing_workspace(roles: list[str]) -> str | None:
@@ -52,6 +54,36 @@ def ensure_desk():
 			ws.flags.ignore_permissions = True
 			ws.flags.ignore_links = True
 			ws.save()
+	widen_trend_charts()
+	# the login page and the browser's title name the system in Chinese, not "Frappe"
+	if frappe.db.get_single_value("System Settings", "app_name") in (None, "", "Frappe"):
+		frappe.db.set_single_value("System Settings", "app_name", APP_TITLE)
+
+
+# a trend over twelve months needs the page's width to label every month (issue 13)
+TREND_CHARTS = ("Complaints per Month", "Follow Up Satisfaction Trend")
+
+
+def widen_trend_charts():
+	for name in frappe.get_all("Workspace", pluck="name"):
+		content = frappe.db.get_value("Workspace", name, "content")
+		if not content or not any(chart in content for chart in TREND_CHARTS):
+			continue
+		blocks = frappe.parse_json(content)
+		changed = False
+		for block in blocks:
+			data = block.get("data") or {}
+			if (
+				block.get("type") == "chart"
+				and data.get("chart_name") in TREND_CHARTS
+				and data.get("col") != 12
+			):
+				data["col"] = 12
+				changed = True
+		if changed:
+			frappe.db.set_value(
+				"Workspace", name, "content", frappe.as_json(blocks, indent=None), update_modified=False
+			)
 
 
 # Select fields whose options the desk's report filters offer (public/js/report_filters.js)

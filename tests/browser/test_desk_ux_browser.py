@@ -442,12 +442,10 @@ ALLOWED_WORDS = {
 	*("SLA", "PDCA", "HIS", "SMS", "QR", "PDF", "Excel", "CSV", "ID", "IP", "API", "URL", "WeChat"),
 	*("VIP", "A4", "Email", "OK", "CT", "MRI", "ICU", "HSQ", "Ctrl", "Administrator", "Frappe"),
 }
-# SMS templates are named by keys the code sends them by (complainant_sms, survey invitations);
-# their lists and links still show those keys (remaining, see the issue-13 report)
-KNOWN_KEYS = re.compile(r"Survey Invitation|Complaint (?:Registered|Answered|Closed)")
-# what is not a word: addresses, record names, codes, numbers with units
+# what is not a word: addresses, record names, codes, numbers with units, an SMS template's
+# placeholders ({{ institution }})
 NOT_WORDS = re.compile(
-	r"\S+@\S+|https?://\S+|/\S*|X-Forwarded-For|Asia/Shanghai"
+	r"\S+@\S+|https?://\S+|/\S*|X-Forwarded-For|Asia/Shanghai|\{\{[^{}]*\}\}"
 	r"|(?<![A-Za-z0-9])(?:u[a-z0-9]{6}|[a-z0-9]{10})(?![A-Za-z0-9])"  # test user ids, hash names
 	r"|\b[A-Z]{2,4}-(?:\d{4}-)?\d+\b"  # record names: TS-2026-00012, STF-00172
 	r"|\b[A-Z0-9]{8,}\b|\b\d+[a-zA-Z]{1,3}\b|#\w+"
@@ -482,7 +480,7 @@ def _untranslated(page) -> dict[str, str]:
 	"""Untranslated words on the page, each with the text it was seen in."""
 	words = {}
 	for text in page.evaluate(VISIBLE_TEXT):
-		for word in LATIN_WORD.findall(NOT_WORDS.sub(" ", KNOWN_KEYS.sub(" ", text))):
+		for word in LATIN_WORD.findall(NOT_WORDS.sub(" ", text)):
 			if word not in ALLOWED_WORDS and word.upper() not in ALLOWED_WORDS:
 				words.setdefault(word, text[:100])
 	return words
@@ -499,7 +497,10 @@ WALK_ROLES = {
 	"handler": lambda w: w.a.handler1,
 	"institution_leader": lambda w: w.a.leader,
 	"follow_up_agent": lambda w: w.a.agent,
-	# not walked yet (issue 13 report): department head, inspector, bureau admin, institution admin
+	"department_head": lambda w: w.a.head1,
+	"bureau_inspector": lambda w: w.inspector,
+	"bureau_admin": lambda w: w.bureau_admin,
+	"institution_admin": lambda w: w.a.admin,
 }
 MAX_PAGES = 40
 

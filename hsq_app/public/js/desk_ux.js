@@ -75,3 +75,56 @@ $(document).on("app_ready", () => {
 	const html2text = frappe.utils.html2text;
 	frappe.utils.html2text = (html) => (html === null || html === undefined ? "" : html2text(html));
 })();
+
+// the name of a record of a "translated" DocType (an SMS template's key) reads in Chinese where a
+// form shows it as text, as its title and links already do
+(() => {
+	const formatters = frappe.form && frappe.form.formatters;
+	if (!formatters || formatters.hsq_translated_titles) return;
+	formatters.hsq_translated_titles = true;
+	const data = formatters.Data;
+	formatters.Data = function (value, df, ...rest) {
+		const html = data.call(this, value, df, ...rest);
+		const doctype = df && df.parent;
+		if (!doctype || !value || !(frappe.boot.translated_doctypes || []).includes(doctype)) return html;
+		const meta = frappe.get_meta(doctype);
+		return meta && [meta.title_field, "name"].includes(df.fieldname) && html === value ? __(value) : html;
+	};
+})();
+
+// fields holding a list of option words (an inspection item's institution types and grades: stored
+// in English, the desk shows them in Chinese)
+(() => {
+	const formatters = frappe.form && frappe.form.formatters;
+	if (!formatters || formatters.hsq_word_lists) return;
+	formatters.hsq_word_lists = true;
+	const WORD_LISTS = { "HSQ Inspection Template Item": ["applies_to"] };
+	const data = formatters.Data;
+	formatters.Data = function (value, df, ...rest) {
+		if (value && df && (WORD_LISTS[df.parent] || []).includes(df.fieldname)) {
+			value = String(value)
+				.split(/[,，、]/)
+				.map((word) => __(word.trim()))
+				.filter(Boolean)
+				.join("、");
+		}
+		return data.call(this, value, df, ...rest);
+	};
+	// a link to a DocType (an SMS log's record type) shows its Chinese name, to those who may not
+	// open DocTypes too
+	frappe.form.link_formatters = frappe.form.link_formatters || {};
+	if (!frappe.form.link_formatters.DocType) {
+		frappe.form.link_formatters.DocType = (value) => __(value);
+	}
+})();
+
+// a link to a record whose name is a word (an SMS template) reads in Chinese to those who may not
+// open it too (the survey settings' template, shown to a leader)
+$(document).on("app_ready", () => {
+	frappe.form.link_formatters = frappe.form.link_formatters || {};
+	for (const doctype of frappe.boot.translated_doctypes || []) {
+		if (!frappe.form.link_formatters[doctype]) {
+			frappe.form.link_formatters[doctype] = (value) => __(value);
+		}
+	}
+});

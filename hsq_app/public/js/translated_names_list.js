@@ -8,5 +8,9 @@
 	["HSQ SMS Template", "template_name"],
 ].forEach(([doctype, field]) => {
 	const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
-	settings.formatters = Object.assign(settings.formatters || {}, { [field]: (value) => __(value || "") });
+	// the ID column shows the name, which is the same word
+	settings.formatters = Object.assign(settings.formatters || {}, {
+		[field]: (value) => __(value || ""),
+		name: (value) => __(value || ""),
+	});
 });

@@ -22,6 +22,12 @@ frappe.query_reports["SLA Compliance"] = {
 		const filters = data && sla_compliance_drill(column.fieldname, data);
 		return filters ? hsq.drill(value, raw, "HSQ Complaint", filters) : value;
 	},
+	// a bar of the chart (a group's rate) opens the resolved complaints it is made of
+	chart_drill(label) {
+		const row = (frappe.query_report.data || []).find((r) => (r.grp || __("Not Set")) === label);
+		const filters = row && sla_compliance_drill(row.total ? "compliance" : "total", row);
+		return filters ? ["HSQ Complaint", filters] : null;
+	},
 };
 
 // the complaint list filters behind a figure of a row (Met and Late as the SLA status records them)

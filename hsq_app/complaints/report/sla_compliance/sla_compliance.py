@@ -27,7 +27,25 @@ def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	group_by = filters.group_by if filters.group_by in GROUPS else "Institution"
 	rows = get_rows(filters, group_by)
-	return columns(group_by), rows, None, chart(rows)
+	if group_by == "Month":
+		rows = every_month(rows, filters)
+	return columns(group_by), rows, None, chart(rows, months=group_by == "Month")
+
+
+EMPTY_MONTH = dict.fromkeys(("total", "met", "late", "overdue", "open_on_time", "escalated", "extended"), 0)
+
+
+def every_month(rows, filters):
+	"""Each month of the period, those without complaints too (a trend shows every month)."""
+	by_month = {r.grp: r for r in rows}
+	month = getdate(filters.from_date or add_months(today(), -12)).replace(day=1)
+	end = getdate(filters.to_date or today())
+	out = []
+	while month <= end:
+		key = month.strftime("%Y-%m")
+		out.append(by_month.pop(key, None) or frappe._dict(EMPTY_MONTH, grp=key, grp_value=key))
+		month = add_months(month, 1)
+	return out + list(by_month.values())
 
 
 def columns(group_by):
@@ -105,8 +123,8 @@ def get_rows(filters, group_by):
 	return rows
 
 
-def chart(rows):
-	rows = [r for r in rows if r.compliance is not None]
+def chart(rows, months=False):
+	rows = [r for r in rows if months or r.compliance is not None]
 	if not rows:
 		return None
 	return {
@@ -115,5 +133,6 @@ def chart(rows):
 			"datasets": [{"name": _("Compliance Rate"), "values": [r.compliance for r in rows]}],
 		},
 		"type": "bar",
+		"fieldtype": "Percent",  # a rate, shown with one decimal and its percent sign
 		"colors": ["#5e64ff"],
 	}

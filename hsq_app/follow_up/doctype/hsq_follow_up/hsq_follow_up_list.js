@@ -11,6 +11,6 @@ frappe.listview_settings["HSQ Follow Up"] = {
 			Unreachable: "gray",
 			Refused: "gray",
 		};
-		return [__(doc.status), colors[doc.status] || "gray", `status,=,${doc.status}`];
+		return [__(doc.status, null, "HSQ Follow Up"), colors[doc.status] || "gray", `status,=,${doc.status}`];
 	},
 };

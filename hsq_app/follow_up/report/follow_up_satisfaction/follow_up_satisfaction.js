@@ -4,7 +4,7 @@
 frappe.query_reports["Follow Up Satisfaction"] = {
 	filters: [
 		...hsq.filters.period(
-			frappe.datetime.add_months(frappe.datetime.month_start(), -5),
+			frappe.datetime.add_months(frappe.datetime.month_start(), -11),
 			frappe.datetime.month_end()
 		),
 		hsq.filters.institution(),
@@ -15,6 +15,16 @@ frappe.query_reports["Follow Up Satisfaction"] = {
 		value = default_formatter(value, row, column, data);
 		const filters = data && data.period && follow_up_satisfaction_drill(column.fieldname, data);
 		return filters ? hsq.drill(value, raw, "HSQ Follow Up", filters) : value;
+	},
+	// a month of the chart opens the follow-ups completed in it
+	chart_drill(label) {
+		const month = hsq.charts.month_filter(label, "completed_at");
+		const filters = { ...month, status: "Completed" };
+		for (const f of ["institution", "department"]) {
+			const value = frappe.query_report.get_filter_value(f);
+			if (value) filters[f] = value;
+		}
+		return month ? ["HSQ Follow Up", filters] : null;
 	},
 };
 

@@ -20,7 +20,7 @@ DateFormat = CustomFunction("DATE_FORMAT", ["date", "format"])
 
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
-	start = getdate(filters.from_date or get_first_day(add_months(today(), -5)))
+	start = getdate(filters.from_date or get_first_day(add_months(today(), -11)))
 	end = getdate(filters.to_date or get_last_day(today()))
 	if start > end:
 		frappe.throw(_("From Date must be before To Date"))
@@ -58,7 +58,7 @@ def execute(filters=None):
 			value = cells.get((row.period, row.institution, row.department, dimension))
 			line[key] = round(float(value), 2) if value is not None else None
 		data.append(line)
-	return columns(keys), data, None, chart(by_dimension, overall, dimensions)
+	return columns(keys), data, None, chart(by_dimension, overall, dimensions, months(start, end))
 
 
 def monthly_cells(filters, start, end) -> list:
@@ -125,11 +125,22 @@ def columns(keys):
 	return cols
 
 
-def chart(by_dimension, overall, dimensions):
-	"""Average per dimension per month over the filtered departments (weighted by responses)."""
+def months(start, end) -> list[str]:
+	"""Each month of the period as YYYY-MM."""
+	out, month = [], start.replace(day=1)
+	while month <= end:
+		out.append(month.strftime("%Y-%m"))
+		month = add_months(month, 1)
+	return out
+
+
+def chart(by_dimension, overall, dimensions, period_months=()):
+	"""Average per dimension per month over the filtered departments (weighted by responses); every
+	month of the period is on the axis, those without answers too (a trend shows every month)."""
 	periods = sorted({r.period for r in overall})
 	if not periods:
 		return None
+	periods = sorted(set(periods) | set(period_months))
 	sums = defaultdict(lambda: [0.0, 0])
 	for r in by_dimension:
 		s = sums[(r.period, r.dimension)]
