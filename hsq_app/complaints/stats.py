@@ -1,0 +1,201 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+"""Complaint figures kept per day of receipt, so that SLA compliance over a county's year answers at
+once whatever plan the optimizer picks (issue 14, part 6; like hsq_app.follow_up.stats).
+
+``HSQ Complaint Day Stat`` holds, per day of receipt, institution, department and channel, the
+complaints the SLA Compliance report counts (not "Not Accepted", not merged into another): total,
+met, late, open (clock not stopped, not resolved), escalated, extended, resolved and the sum of their
+days to resolve. Open complaints are further keyed by the day of their deadline (``deadline_day``),
+so "overdue now" is read from the cells for every deadline day but today, and only today's deadlines
+are looked up in the complaints (``today_overdue``): the figures equal the row-based query's at any
+moment, with no job moving complaints between cells as time passes.
+
+A cell's name starts with its day, so the clustered primary key keeps a period's cells together.
+
+Every change is recomputed from the complaints it sums (never guessed), in the transaction that
+changed them: ``on_change`` (insert, save, workflow action, ``db_set``: the cells the complaint was
+and is counted in), the SLA deadlines job (``deadlines_changed``). The SLA sweep, which only lifts
+escalation levels, adds its newly escalated complaints to their cells in the same transaction
+(``escalating``), before it lifts them. ``rebuild()`` recomputes any range (the
+``build_complaint_stats`` patch, ``bench execute hsq_app.complaints.stats.rebuild``); the daily
+job recomputes the last RECENT_DAYS days of receipt as a safety net.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe.utils import add_days, getdate, now_datetime, today
+
+from hsq_app.complaints import workflow as wf
+
+COMPLAINT = "HSQ Complaint"
+DAY_STAT = "HSQ Complaint Day Stat"
+RECENT_DAYS = 62
+ALL = object()  # every department / channel
+KEY_FIELDS = ("institution", "department", "channel", "received_at")
+
+# what a cell counts: the SLA Compliance report's population (raw SQL fragments, fixed strings)
+COUNTED = "IFNULL(c.workflow_state, '') != %(not_accepted)s AND IFNULL(c.merged_into, '') = ''"
+STOPPED = "IFNULL(c.workflow_state, '') IN %(stopped)s"
+OPEN = f"(c.resolved_at IS NULL AND NOT {STOPPED})"
+# a cell's name: its day first (clustered by day), then a digest of the rest of its key; NULL and ''
+# are told apart as the report's GROUP BY tells them apart
+NAME = (
+	"CONCAT(DATE(c.received_at), '-', MD5(CONCAT_WS('|',"
+	" IFNULL(CONCAT('=', c.institution), '-'), IFNULL(CONCAT('=', c.department), '-'),"
+	" IFNULL(CONCAT('=', c.channel), '-'),"
+	f" IFNULL(CASE WHEN {OPEN} THEN DATE(c.resolve_by) END, '-'))))"
+)
+
+
+def _values(**kw) -> dict:
+	return {"not_accepted": wf.NOT_ACCEPTED, "stopped": (wf.RESOLVED, wf.CLOSED), **kw}
+
+
+def _insert_select(where: str, values: dict) -> None:
+	"""Cells for the counted complaints matching ``where`` (raw SQL: INSERT … SELECT … GROUP BY has
+	no frappe.qb form)."""
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{DAY_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			day, institution, department, channel, deadline_day, total, met, late, open, escalated,
+			extended, resolved, resolved_days)
+		SELECT {NAME}, %(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+			DATE(c.received_at), c.institution, c.department, c.channel,
+			CASE WHEN {OPEN} THEN DATE(c.resolve_by) END,
+			COUNT(*),
+			IFNULL(SUM(c.resolved_at IS NOT NULL AND c.resolved_at <= c.resolve_by), 0),
+			IFNULL(SUM(c.resolved_at IS NOT NULL AND c.resolved_at > c.resolve_by), 0),
+			SUM({OPEN}),
+			IFNULL(SUM(c.escalation_level > 0), 0),
+			IFNULL(SUM(c.extension_days > 0), 0),
+			SUM(c.resolved_at IS NOT NULL),
+			IFNULL(SUM(CASE WHEN c.resolved_at IS NOT NULL
+				THEN TIMESTAMPDIFF(MINUTE, c.received_at, c.resolved_at) / 1440 END), 0)
+		FROM `tab{COMPLAINT}` c
+		WHERE {where} AND c.received_at IS NOT NULL AND {COUNTED}
+		GROUP BY 1
+		""",
+		values,
+	)
+
+
+def refresh(
+	institution: str | None,
+	start: date | str,
+	end: date | str,
+	department: str | None = ALL,
+	channel: str | None = ALL,
+) -> None:
+	"""Recompute an institution's cells for the days of receipt start to end (inclusive): of one
+	department and one channel (None: the complaints without one) or, by default, of all."""
+	values = _values(
+		institution=institution,
+		start=getdate(start),
+		until=add_days(getdate(end), 1),
+		department=department if department is not ALL else None,
+		channel=channel if channel is not ALL else None,
+		now=now_datetime(),
+	)
+	cell, rows = ["s.institution <=> %(institution)s"], ["c.institution <=> %(institution)s"]
+	for field, value in (("department", department), ("channel", channel)):
+		if value is not ALL:
+			cell.append(f"s.{field} <=> %({field})s")
+			rows.append(f"c.{field} <=> %({field})s")
+	# the day as a range of names too: the clustered key, whatever index the optimizer prefers
+	frappe.db.sql(
+		f"DELETE s FROM `tab{DAY_STAT}` s WHERE s.name >= %(start)s AND s.name < %(until)s"
+		f" AND s.day >= %(start)s AND s.day < %(until)s AND {' AND '.join(cell)}",
+		values,
+	)
+	_insert_select(
+		f"c.received_at >= %(start)s AND c.received_at < %(until)s AND {' AND '.join(rows)}", values
+	)
+
+
+def _keys(doc) -> set:
+	return (
+		{(doc.get("institution"), doc.get("department"), doc.get("channel"), getdate(doc.received_at))}
+		if doc and doc.get("received_at")
+		else set()
+	)
+
+
+def on_change(doc, method=None) -> None:
+	"""doc_events: a complaint was inserted, saved, moved by the workflow or db_set: recompute the
+	cells it was and is counted in (its department and channel on its day of receipt)."""
+	if frappe.flags.in_install:
+		return
+	for institution, department, channel, day in _keys(doc.get_doc_before_save()) | _keys(doc):
+		refresh(institution, day, day, department, channel)
+
+
+def complaints_changed(names: list[str]) -> None:
+	"""Complaints written behind the document (set_value, bulk SQL), their receipt, institution,
+	department and channel unchanged: recompute the cells they are counted in."""
+	keys = set()
+	for start in range(0, len(names), 1000):
+		C = frappe.qb.DocType(COMPLAINT)
+		rows = (
+			frappe.qb.from_(C)
+			.select(*(C[f] for f in KEY_FIELDS))
+			.where(C.name.isin(names[start : start + 1000]))
+			.run(as_dict=True)
+		)
+		for row in rows:
+			keys |= _keys(row)
+	for institution, department, channel, day in keys:
+		refresh(institution, day, day, department, channel)
+
+
+def escalating(names: list[str]) -> None:
+	"""The SLA sweep is about to lift these complaints (locked, at level 0) above level 0: count
+	them as escalated in their cells, in the sweep's transaction. Only level 0 → above changes a
+	figure, and a complaint already above 0 is not counted again (raw SQL: UPDATE … JOIN)."""
+	for start in range(0, len(names), 1000):
+		frappe.db.sql(
+			f"""
+			UPDATE `tab{DAY_STAT}` s
+			JOIN (
+				SELECT {NAME} AS name, COUNT(*) AS n
+				FROM `tab{COMPLAINT}` c
+				WHERE c.name IN %(names)s AND c.escalation_level = 0 AND c.received_at IS NOT NULL
+					AND {COUNTED}
+				GROUP BY 1
+			) d ON d.name = s.name
+			SET s.escalated = s.escalated + d.n
+			""",
+			_values(names=tuple(names[start : start + 1000])),
+		)
+
+
+def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:
+	"""Recompute every cell for the days of receipt start to end (default: all), one institution
+	at a time. Returns the number of cells."""
+	bounds = frappe.db.sql(f"SELECT MIN(DATE(received_at)), MAX(DATE(received_at)) FROM `tab{COMPLAINT}`")[0]
+	institutions = frappe.db.sql_list(
+		f"SELECT DISTINCT institution FROM `tab{COMPLAINT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+	)
+	first = getdate(start) if start else bounds[0]
+	last = getdate(end) if end else bounds[1]
+	if first and last:
+		for i, institution in enumerate(institutions):
+			refresh(institution, first, last)
+			if progress:
+				progress(i + 1, len(institutions), institution)
+	if not start and not end:
+		# nothing is left of days outside the complaints' range
+		frappe.db.sql(
+			f"DELETE FROM `tab{DAY_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+			{"first": first, "last": last},
+		)
+	return {"institutions": len(institutions), "cells": frappe.db.count(DAY_STAT)}
+
+
+def rebuild_recent() -> None:
+	"""Daily safety net: the last RECENT_DAYS days of receipt recomputed."""
+	rebuild(add_days(today(), -RECENT_DAYS), today())
