@@ -231,3 +231,38 @@ def test_the_rebuild_patch_fills_cells_for_complaints_written_behind_the_app(wor
 	build_complaint_stats.execute()
 	assert_same("Administrator", **PERIOD)
 	assert doc.name
+
+
+def test_overdue_board_reads_each_status_in_order_and_merges(world):
+	"""The board reads Breached and Warning separately (each in deadline order over its index)
+	and merges them: the same rows, in the same order, as one read over both."""
+	w = world
+	base = dt.datetime(2025, 10, 1, 9)
+	for i in range(12):
+		doc = make_complaint(w.a.institution, department=w.a.dept1, received_at=base)
+		doc.db_set(
+			{
+				"workflow_state": "In Progress",
+				"sla_status": ("Breached", "Warning")[i % 2],
+				"resolve_by": base + dt.timedelta(hours=7 * i),
+			}
+		)
+	doc = make_complaint(w.a.institution, department=w.a.dept1, received_at=base)
+	doc.db_set({"workflow_state": "Resolved", "sla_status": "Breached", "resolved_at": base})
+	as_user(w.a.leader)
+	board = run("SLA Overdue Board", filters={}, ignore_prepared_report=True)["result"]
+	one_read = frappe.get_list(
+		"HSQ Complaint",
+		filters={
+			"sla_status": ("in", ("Warning", "Breached")),
+			"workflow_state": ("not in", sla.clock.STOPPED_STATES),
+			"resolved_at": ("is", "not set"),
+		},
+		fields=["name", "resolve_by"],
+		order_by="resolve_by asc, name asc",
+		limit_page_length=2000,
+	)
+	frappe.set_user("Administrator")
+	assert [(r["name"], r["resolve_by"]) for r in board] == [(r.name, r.resolve_by) for r in one_read]
+	assert doc.name not in {r["name"] for r in board}
+	assert {r["institution"] for r in board} == {w.a.institution}

@@ -277,5 +277,3 @@ def on_doctype_update():
 	frappe.db.add_index(
 		"HSQ Complaint", ["resolved_at", "institution", "resolve_by"], "hsq_resolved_analytics_index"
 	)
-	# SLA compliance: the open complaints whose deadline falls today (hsq_app.complaints.stats)
-	frappe.db.add_index("HSQ Complaint", ["resolve_by"], "hsq_resolve_by_index")

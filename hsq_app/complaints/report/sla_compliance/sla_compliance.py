@@ -87,14 +87,15 @@ def get_rows(filters, group_by):
 		values,
 		as_dict=True,
 	)
-	# the open complaints due today: overdue once their deadline has passed
+	# the open complaints due today: overdue once their deadline has passed (over the search index
+	# of resolve_by: a day of deadlines, whatever the period)
 	live_conditions, live_values = _query(filters, group_by, "c")
 	live_values.update(values, not_accepted=wf.NOT_ACCEPTED, stopped=(wf.RESOLVED, wf.CLOSED))
 	due_today = dict(
 		frappe.db.sql(
 			f"""
 			SELECT {GROUPS[group_by]} AS grp, COUNT(*)
-			FROM `tabHSQ Complaint` c FORCE INDEX (hsq_resolve_by_index)
+			FROM `tabHSQ Complaint` c FORCE INDEX (`resolve_by`)
 			WHERE c.resolve_by >= %(today)s AND c.resolve_by < %(now)s
 				AND {stats.OPEN} AND {stats.COUNTED} AND {" AND ".join(live_conditions)}
 			GROUP BY grp
