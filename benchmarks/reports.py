@@ -1229,7 +1229,11 @@ def ensure_stats(force: bool) -> dict:
 		return out
 	if not frappe.db.table_exists(complaint_stats.DAY_STAT):
 		return out
-	if force or not frappe.db.count(complaint_stats.DAY_STAT):
+	month = getattr(complaint_stats, "MONTH_STAT", None)
+	empty = not frappe.db.count(complaint_stats.DAY_STAT) or (
+		month and frappe.db.table_exists(month) and not frappe.db.count(month)
+	)
+	if force or empty:
 		print("rebuilding the per-day complaint cells", flush=True)
 		started = time.perf_counter()
 		result = complaint_stats.rebuild(progress=lambda i, n, inst: print(f"  {i}/{n} {inst}", flush=True))

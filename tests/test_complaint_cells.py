@@ -13,6 +13,7 @@ from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datet
 
 from hsq_app.complaints import repeats, sla, stats
 from hsq_app.complaints.report.sla_compliance import sla_compliance
+from hsq_app.utils import work_calendar as wc
 
 GROUPS = ("Institution", "Department", "Channel", "Month")
 COUNTS = ("total", "met", "late", "overdue", "open_on_time", "escalated", "extended")
@@ -60,7 +61,10 @@ def assert_same(user, **filters):
 def cells_snapshot():
 	fields = ["name", "day", "institution", "department", "channel", "deadline_day", "total", "met"]
 	fields += ["late", "open", "escalated", "extended", "resolved", "resolved_days"]
-	return sorted(tuple(r) for r in frappe.get_all(stats.DAY_STAT, fields=fields, as_list=True))
+	return [
+		sorted(tuple(r) for r in frappe.get_all(table, fields=fields, as_list=True))
+		for table in (stats.DAY_STAT, stats.MONTH_STAT)
+	]
 
 
 def assert_cells_equal_rebuild():
@@ -224,7 +228,8 @@ def test_the_rebuild_patch_fills_cells_for_complaints_written_behind_the_app(wor
 	doc = make_complaint(
 		w.a.institution, department=w.a.dept1, received_at=add_to_date(now_datetime(), days=-5)
 	)
-	frappe.db.sql("DELETE FROM `tabHSQ Complaint Day Stat` WHERE institution = %s", w.a.institution)
+	for table in (stats.DAY_STAT, stats.MONTH_STAT):
+		frappe.db.sql(f"DELETE FROM `tab{table}` WHERE institution = %s", w.a.institution)
 	assert from_cells("Administrator", **PERIOD) != from_rows("Administrator", **PERIOD)
 	from hsq_app.patches.v1 import build_complaint_stats
 
@@ -233,9 +238,10 @@ def test_the_rebuild_patch_fills_cells_for_complaints_written_behind_the_app(wor
 	assert doc.name
 
 
-def test_overdue_board_reads_each_status_in_order_and_merges(world):
-	"""The board reads Breached and Warning separately (each in deadline order over its index)
-	and merges them: the same rows, in the same order, as one read over both."""
+def test_overdue_board_rows_and_working_hours_left(world):
+	"""The board lists the open Warning and Breached complaints in deadline order, with the working
+	hours left counted by whole days (work_calendar.working_hours_between), equal to a day-by-day
+	walk however long overdue."""
 	w = world
 	base = dt.datetime(2025, 10, 1, 9)
 	for i in range(12):
@@ -266,3 +272,36 @@ def test_overdue_board_reads_each_status_in_order_and_merges(world):
 	assert [(r["name"], r["resolve_by"]) for r in board] == [(r.name, r.resolve_by) for r in one_read]
 	assert doc.name not in {r["name"] for r in board}
 	assert {r["institution"] for r in board} == {w.a.institution}
+	now = now_datetime()
+	for row in board:
+		walked = walk_working_hours(now, row["resolve_by"])
+		assert abs(row["hours_left"] - walked) <= 0.06, row  # the board ran a moment earlier
+
+
+def walk_working_hours(a, b):
+	"""The day-by-day walk working_hours_between did before (the reference)."""
+	cal = wc.get_calendar()
+	if b < a:
+		return -walk_working_hours(b, a)
+	total, day = 0.0, a.date()
+	while day <= b.date():
+		if cal.is_working_day(day):
+			lo = wc._seconds(a) if day == a.date() else 0.0
+			hi = wc._seconds(b) if day == b.date() else 86400.0
+			for begin, end in cal.periods:
+				total += max(0.0, min(hi, end) - max(lo, begin))
+		day += dt.timedelta(days=1)
+	return total / 3600
+
+
+def test_working_hours_between_counts_whole_days_as_the_walk_did():
+	import random
+
+	cal = wc.get_calendar()
+	rng = random.Random(14)
+	base = dt.datetime(2024, 1, 1)
+	for i in range(3000):
+		a = base + dt.timedelta(seconds=rng.randrange(0, 3 * 365 * 86400), microseconds=i % 7 * 1000)
+		span = rng.choice([rng.randrange(-3 * 86400, 3 * 86400), rng.randrange(-800 * 86400, 800 * 86400)])
+		b = a + dt.timedelta(seconds=span)
+		assert abs(cal.working_hours_between(a, b) - walk_working_hours(a, b)) < 1e-9, (a, b)

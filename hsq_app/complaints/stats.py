@@ -11,7 +11,12 @@ so "overdue now" is read from the cells for every deadline day but today, and on
 are looked up in the complaints (``today_overdue``): the figures equal the row-based query's at any
 moment, with no job moving complaints between cells as time passes.
 
-A cell's name starts with its day, so the clustered primary key keeps a period's cells together.
+``HSQ Complaint Month Stat`` holds the same cells added up per month (its ``day`` is the first of the
+month), recomputed from the day cells whenever they are: a period reads its whole months from there
+and only the days of its partial months from the day cells (``periods``).
+
+A cell's name starts with its day (or month), so the clustered primary key keeps a period's cells
+together.
 
 Every change is recomputed from the complaints it sums (never guessed), in the transaction that
 changed them: ``on_change`` (insert, save, workflow action, ``db_set``: the cells the complaint was
@@ -27,12 +32,14 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
-from frappe.utils import add_days, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
 from hsq_app.complaints import workflow as wf
 
 COMPLAINT = "HSQ Complaint"
 DAY_STAT = "HSQ Complaint Day Stat"
+MONTH_STAT = "HSQ Complaint Month Stat"
+SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
 RECENT_DAYS = 62
 ALL = object()  # every department / channel
 KEY_FIELDS = ("institution", "department", "channel", "received_at")
@@ -48,6 +55,12 @@ NAME = (
 	" IFNULL(CONCAT('=', c.institution), '-'), IFNULL(CONCAT('=', c.department), '-'),"
 	" IFNULL(CONCAT('=', c.channel), '-'),"
 	f" IFNULL(CASE WHEN {OPEN} THEN DATE(c.resolve_by) END, '-'))))"
+)
+
+
+# a month cell's name: the first day of its month, then the same digest as its day cells
+MONTH_NAME = NAME.replace(
+	"CONCAT(DATE(c.received_at), '-',", "CONCAT(DATE_FORMAT(c.received_at, '%%Y-%%m-01'), '-',", 1
 )
 
 
@@ -91,7 +104,8 @@ def refresh(
 	channel: str | None = ALL,
 ) -> None:
 	"""Recompute an institution's cells for the days of receipt start to end (inclusive): of one
-	department and one channel (None: the complaints without one) or, by default, of all."""
+	department and one channel (None: the complaints without one) or, by default, of all; then
+	the month cells of those days' months, from their day cells."""
 	values = _values(
 		institution=institution,
 		start=getdate(start),
@@ -114,6 +128,33 @@ def refresh(
 	_insert_select(
 		f"c.received_at >= %(start)s AND c.received_at < %(until)s AND {' AND '.join(rows)}", values
 	)
+	# the months those days are in, added up again from their day cells (the same slice)
+	values.update(month=_month(values["start"]), next_month=add_months(_month(end), 1))
+	frappe.db.sql(
+		f"DELETE s FROM `tab{MONTH_STAT}` s WHERE s.name >= %(month)s AND s.name < %(next_month)s"
+		f" AND s.day >= %(month)s AND s.day < %(next_month)s AND {' AND '.join(cell)}",
+		values,
+	)
+	sums = ", ".join(f"SUM(s.{f})" for f in SUMS)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{MONTH_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			day, institution, department, channel, deadline_day, {", ".join(SUMS)})
+		SELECT CONCAT(DATE_FORMAT(s.day, '%%Y-%%m-01'), '-', SUBSTRING(s.name, 12)),
+			%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+			DATE_FORMAT(s.day, '%%Y-%%m-01'), s.institution, s.department, s.channel, s.deadline_day,
+			{sums}
+		FROM `tab{DAY_STAT}` s
+		WHERE s.name >= %(month)s AND s.name < %(next_month)s AND s.day >= %(month)s
+			AND s.day < %(next_month)s AND {" AND ".join(cell)}
+		GROUP BY 1
+		""",
+		values,
+	)
+
+
+def _month(day) -> date:
+	return getdate(day).replace(day=1)
 
 
 def _keys(doc) -> set:
@@ -170,6 +211,20 @@ def escalating(names: list[str]) -> None:
 			""",
 			_values(names=tuple(names[start : start + 1000])),
 		)
+		frappe.db.sql(
+			f"""
+			UPDATE `tab{MONTH_STAT}` s
+			JOIN (
+				SELECT {MONTH_NAME} AS name, COUNT(*) AS n
+				FROM `tab{COMPLAINT}` c
+				WHERE c.name IN %(names)s AND c.escalation_level = 0 AND c.received_at IS NOT NULL
+					AND {COUNTED}
+				GROUP BY 1
+			) d ON d.name = s.name
+			SET s.escalated = s.escalated + d.n
+			""",
+			_values(names=tuple(names[start : start + 1000])),
+		)
 
 
 def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:
@@ -193,7 +248,33 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 			f"DELETE FROM `tab{DAY_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
 			{"first": first, "last": last},
 		)
-	return {"institutions": len(institutions), "cells": frappe.db.count(DAY_STAT)}
+		frappe.db.sql(
+			f"DELETE FROM `tab{MONTH_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+			{"first": first and _month(first), "last": last},
+		)
+	return {
+		"institutions": len(institutions),
+		"cells": frappe.db.count(DAY_STAT),
+		"month_cells": frappe.db.count(MONTH_STAT),
+	}
+
+
+def periods(start: date, end: date) -> list[tuple[str, date, date]]:
+	"""How to read the days start to end (inclusive) from the cells: (table, first, last) parts,
+	whole months from the month cells and the days of partial months from the day cells."""
+	start, end = getdate(start), getdate(end)
+	first = start if start.day == 1 else add_months(_month(start), 1)
+	last = add_days(add_months(_month(end), 1), -1)
+	if last != end:
+		last = add_days(_month(end), -1)
+	if first > last:
+		return [(DAY_STAT, start, end)]
+	parts = [(MONTH_STAT, first, last)]
+	if start < first:
+		parts.append((DAY_STAT, start, add_days(first, -1)))
+	if end > last:
+		parts.append((DAY_STAT, add_days(last, 1), end))
+	return parts
 
 
 def rebuild_recent() -> None:
