@@ -119,10 +119,10 @@ def refresh(
 		if value is not ALL:
 			cell.append(f"s.{field} <=> %({field})s")
 			rows.append(f"c.{field} <=> %({field})s")
-	# the day as a range of names too: the clustered key, whatever index the optimizer prefers
+	# over the (institution, department, channel, day) index: the slice's own cells only
 	frappe.db.sql(
-		f"DELETE s FROM `tab{DAY_STAT}` s WHERE s.name >= %(start)s AND s.name < %(until)s"
-		f" AND s.day >= %(start)s AND s.day < %(until)s AND {' AND '.join(cell)}",
+		f"DELETE s FROM `tab{DAY_STAT}` s WHERE s.day >= %(start)s AND s.day < %(until)s"
+		f" AND {' AND '.join(cell)}",
 		values,
 	)
 	_insert_select(
@@ -131,8 +131,8 @@ def refresh(
 	# the months those days are in, added up again from their day cells (the same slice)
 	values.update(month=_month(values["start"]), next_month=add_months(_month(end), 1))
 	frappe.db.sql(
-		f"DELETE s FROM `tab{MONTH_STAT}` s WHERE s.name >= %(month)s AND s.name < %(next_month)s"
-		f" AND s.day >= %(month)s AND s.day < %(next_month)s AND {' AND '.join(cell)}",
+		f"DELETE s FROM `tab{MONTH_STAT}` s WHERE s.day >= %(month)s AND s.day < %(next_month)s"
+		f" AND {' AND '.join(cell)}",
 		values,
 	)
 	sums = ", ".join(f"SUM(s.{f})" for f in SUMS)
@@ -145,8 +145,7 @@ def refresh(
 			DATE_FORMAT(s.day, '%%Y-%%m-01'), s.institution, s.department, s.channel, s.deadline_day,
 			{sums}
 		FROM `tab{DAY_STAT}` s
-		WHERE s.name >= %(month)s AND s.name < %(next_month)s AND s.day >= %(month)s
-			AND s.day < %(next_month)s AND {" AND ".join(cell)}
+		WHERE s.day >= %(month)s AND s.day < %(next_month)s AND {" AND ".join(cell)}
 		GROUP BY 1
 		""",
 		values,

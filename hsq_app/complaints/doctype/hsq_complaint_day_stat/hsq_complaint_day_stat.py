@@ -38,3 +38,7 @@ def on_doctype_update():
 	# an institution's cells by day (a refresh, a scoped user's report)
 	frappe.db.add_index("HSQ Complaint Day Stat", ["institution", "day"])
 	frappe.db.add_index("HSQ Complaint Day Stat", ["day"])
+	# one complaint's slice (a save refreshes its institution, department and channel on its day)
+	frappe.db.add_index(
+		"HSQ Complaint Day Stat", ["institution", "department", "channel", "day"], "slice_index"
+	)

@@ -37,3 +37,7 @@ def on_doctype_update():
 
 	# an institution's cells by month
 	frappe.db.add_index("HSQ Complaint Month Stat", ["institution", "day"])
+	# one complaint's slice (a save refreshes its institution, department and channel on its day)
+	frappe.db.add_index(
+		"HSQ Complaint Month Stat", ["institution", "department", "channel", "day"], "slice_index"
+	)
