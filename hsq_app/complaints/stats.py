@@ -20,15 +20,18 @@ together.
 
 Every change is recomputed from the complaints it sums (never guessed), in the transaction that
 changed them: ``on_change`` (insert, save, workflow action, ``db_set``: the cells the complaint was
-and is counted in), the SLA deadlines job (``deadlines_changed``). The SLA sweep, which only lifts
-escalation levels, adds its newly escalated complaints to their cells in the same transaction
-(``escalating``), before it lifts them. ``rebuild()`` recomputes any range (the
+and is counted in), the SLA deadlines job and the merge of a duplicate (``complaints_changed``).
+The SLA sweep, which only lifts escalation levels, adds its newly escalated complaints to their
+cells in the same transaction (``escalating``, cells named from the rows it read), before it lifts
+them. ``rebuild()`` recomputes any range (the
 ``build_complaint_stats`` patch, ``bench execute hsq_app.complaints.stats.rebuild``); the daily
 job recomputes the last RECENT_DAYS days of receipt as a safety net.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter, defaultdict
 from datetime import date
 
 import frappe
@@ -191,39 +194,41 @@ def complaints_changed(names: list[str]) -> None:
 		refresh(institution, day, day, department, channel)
 
 
-def escalating(names: list[str]) -> None:
-	"""The SLA sweep is about to lift these complaints (locked, at level 0) above level 0: count
-	them as escalated in their cells, in the sweep's transaction. Only level 0 → above changes a
-	figure, and a complaint already above 0 is not counted again (raw SQL: UPDATE … JOIN)."""
-	for start in range(0, len(names), 1000):
-		frappe.db.sql(
-			f"""
-			UPDATE `tab{DAY_STAT}` s
-			JOIN (
-				SELECT {NAME} AS name, COUNT(*) AS n
-				FROM `tab{COMPLAINT}` c
-				WHERE c.name IN %(names)s AND c.escalation_level = 0 AND c.received_at IS NOT NULL
-					AND {COUNTED}
-				GROUP BY 1
-			) d ON d.name = s.name
-			SET s.escalated = s.escalated + d.n
-			""",
-			_values(names=tuple(names[start : start + 1000])),
-		)
-		frappe.db.sql(
-			f"""
-			UPDATE `tab{MONTH_STAT}` s
-			JOIN (
-				SELECT {MONTH_NAME} AS name, COUNT(*) AS n
-				FROM `tab{COMPLAINT}` c
-				WHERE c.name IN %(names)s AND c.escalation_level = 0 AND c.received_at IS NOT NULL
-					AND {COUNTED}
-				GROUP BY 1
-			) d ON d.name = s.name
-			SET s.escalated = s.escalated + d.n
-			""",
-			_values(names=tuple(names[start : start + 1000])),
-		)
+def cell_names(row) -> tuple[str, str]:
+	"""(day cell, month cell) names of an open complaint (``row``: institution, department,
+	channel, received_at, resolve_by), as NAME and MONTH_NAME compute them in SQL."""
+	parts = [
+		"-" if row.get(f) is None else f"={row.get(f)}" for f in ("institution", "department", "channel")
+	]
+	parts.append(str(getdate(row.resolve_by)) if row.get("resolve_by") else "-")
+	key = "|".join(parts)
+	digest = hashlib.md5(key.encode("utf-8")).hexdigest()
+	day = getdate(row.received_at)
+	return f"{day}-{digest}", f"{_month(day)}-{digest}"
+
+
+def escalating(rows: list) -> None:
+	"""The SLA sweep is about to lift these open complaints (read and locked by it, at level 0)
+	above level 0: count them as escalated in their day and month cells, in the sweep's
+	transaction. Only level 0 → above changes a figure. The cells are named from the rows the sweep
+	already read (institution, department, channel, received_at, resolve_by): no second read."""
+	added: dict[str, Counter] = {DAY_STAT: Counter(), MONTH_STAT: Counter()}
+	for row in rows:
+		if row.get("received_at") is None:
+			continue
+		day, month = cell_names(row)
+		added[DAY_STAT][day] += 1
+		added[MONTH_STAT][month] += 1
+	for table, counts in added.items():
+		by_increment = defaultdict(list)
+		for name, n in counts.items():
+			by_increment[n].append(name)
+		for n, names in by_increment.items():
+			for start in range(0, len(names), 1000):
+				frappe.db.sql(
+					f"UPDATE `tab{table}` SET escalated = escalated + %(n)s WHERE name IN %(names)s",
+					{"n": n, "names": tuple(names[start : start + 1000])},
+				)
 
 
 def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:

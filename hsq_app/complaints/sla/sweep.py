@@ -140,7 +140,7 @@ def _escalate(now: dt.datetime) -> tuple[int, dict]:
 		batch.sort()  # primary-key order: appends to the clustered index instead of splitting pages
 		logs += insert_rows("HSQ Escalation Log", LOG_COLUMNS, batch, ignore_duplicates=True)
 		# the per-day complaint cells count the escalated: level 0 -> above, before the lift
-		complaint_stats.escalating([row.name for row in rows if not row.escalation_level and row.target])
+		complaint_stats.escalating([row for row in rows if not row.escalation_level and row.target])
 		_lift(rows)
 	return logs, digests
 
@@ -170,6 +170,7 @@ def _due(policy: str, cutoffs: list) -> list:
 	)
 	return frappe.db.sql(
 		f"""SELECT c.name, c.institution, c.department, c.registered_by, c.escalation_level,
+			c.channel, c.received_at, c.resolve_by,
 			CASE {case} ELSE 0 END AS target
 		FROM `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
 		WHERE c.sla_status = 'Breached' AND ({due}) AND c.sla_policy = %(policy)s AND {OPEN_SQL}
