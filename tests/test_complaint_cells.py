@@ -305,3 +305,18 @@ def test_working_hours_between_counts_whole_days_as_the_walk_did():
 		span = rng.choice([rng.randrange(-3 * 86400, 3 * 86400), rng.randrange(-800 * 86400, 800 * 86400)])
 		b = a + dt.timedelta(seconds=span)
 		assert abs(cal.working_hours_between(a, b) - walk_working_hours(a, b)) < 1e-9, (a, b)
+
+
+def test_a_period_reads_whole_months_from_the_month_cells_and_the_rest_from_the_day_cells():
+	D = dt.date
+	assert stats.periods(D(2025, 1, 15), D(2025, 3, 10)) == [
+		(stats.MONTH_STAT, D(2025, 2, 1), D(2025, 2, 28)),
+		(stats.DAY_STAT, D(2025, 1, 15), D(2025, 1, 31)),
+		(stats.DAY_STAT, D(2025, 3, 1), D(2025, 3, 10)),
+	]
+	assert stats.periods(D(2024, 2, 1), D(2024, 2, 29)) == [(stats.MONTH_STAT, D(2024, 2, 1), D(2024, 2, 29))]
+	assert stats.periods(D(2025, 2, 3), D(2025, 2, 20)) == [(stats.DAY_STAT, D(2025, 2, 3), D(2025, 2, 20))]
+	assert stats.periods(D(2025, 1, 31), D(2025, 2, 1)) == [(stats.DAY_STAT, D(2025, 1, 31), D(2025, 2, 1))]
+	assert stats.periods(D(2025, 1, 1), D(2025, 12, 31)) == [
+		(stats.MONTH_STAT, D(2025, 1, 1), D(2025, 12, 31))
+	]
