@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-GOAL_SECONDS = 2.0
+GOAL_SECONDS = 2.0  # --goal: 1 s at 1 million complaints, 2 s at 4 million (issue 14, part 6)
 ANCHOR_KEY = "hsq_reports_benchmark_until"
 
 
@@ -1093,7 +1093,9 @@ def report_users(county: County, report: str) -> list[tuple[str, str]]:
 	return [("bureau admin", county.admin), institution_user]
 
 
-def time_reports(county: County, repeat: int, today: date, only: list[str] | None) -> list[dict]:
+def time_reports(
+	county: County, repeat: int, today: date, only: list[str] | None, goal: float = GOAL_SECONDS
+) -> list[dict]:
 	import frappe
 
 	results = []
@@ -1123,12 +1125,12 @@ def time_reports(county: County, repeat: int, today: date, only: list[str] | Non
 					"rows": rows,
 					"runs": runs,
 					"median": round(median, 3),
-					"under_goal": median < GOAL_SECONDS,
+					"under_goal": median < goal,
 				}
 				results.append(line)
 				print(
 					f"{case.report:<24} {label:<18} {variant:<8} {rows:>8,} rows  "
-					f"median {median:6.2f} s  {'ok' if median < GOAL_SECONDS else 'OVER 2 s'}  {runs}",
+					f"median {median:6.2f} s  {'ok' if median < goal else f'OVER {goal:g} s'}  {runs}",
 					flush=True,
 				)
 	return results
@@ -1188,7 +1190,7 @@ def time_widgets(county: County, repeat: int) -> list[dict]:
 
 def table(results: list[dict]) -> str:
 	lines = [
-		"| report | as | filters | rows | median (s) | runs (s) | < 2 s |",
+		"| report | as | filters | rows | median (s) | runs (s) | under the goal |",
 		"|---|---|---|---|---|---|---|",
 	]
 	for r in results:
@@ -1214,13 +1216,30 @@ def ensure_stats(force: bool) -> dict:
 
 	from hsq_app.follow_up import stats
 
-	if not force and frappe.db.count(stats.DAY_STAT):
-		return {"rebuilt": False}
-	print("rebuilding the per-day follow-up figures", flush=True)
-	started = time.perf_counter()
-	result = stats.rebuild(progress=lambda i, n, inst: print(f"  {i}/{n} {inst}", flush=True))
-	frappe.db.commit()
-	return {"rebuilt": True, "seconds": round(time.perf_counter() - started, 1), **result}
+	out = {"rebuilt": False}
+	if force or not frappe.db.count(stats.DAY_STAT):
+		print("rebuilding the per-day follow-up figures", flush=True)
+		started = time.perf_counter()
+		result = stats.rebuild(progress=lambda i, n, inst: print(f"  {i}/{n} {inst}", flush=True))
+		frappe.db.commit()
+		out = {"rebuilt": True, "seconds": round(time.perf_counter() - started, 1), **result}
+	try:  # the per-day complaint cells (issue 14); absent from older code timed with --no-generate
+		from hsq_app.complaints import stats as complaint_stats
+	except ImportError:
+		return out
+	if not frappe.db.table_exists(complaint_stats.DAY_STAT):
+		return out
+	month = getattr(complaint_stats, "MONTH_STAT", None)
+	empty = not frappe.db.count(complaint_stats.DAY_STAT) or (
+		month and frappe.db.table_exists(month) and not frappe.db.count(month)
+	)
+	if force or empty:
+		print("rebuilding the per-day complaint cells", flush=True)
+		started = time.perf_counter()
+		result = complaint_stats.rebuild(progress=lambda i, n, inst: print(f"  {i}/{n} {inst}", flush=True))
+		frappe.db.commit()
+		out["complaint_cells"] = {"seconds": round(time.perf_counter() - started, 1), **result}
+	return out
 
 
 def time_cell_refresh(county: County, samples: int = 50) -> dict:
@@ -1282,6 +1301,7 @@ def parse_args():
 	parser.add_argument("--months", type=int, default=24)
 	parser.add_argument("--seed", type=int, default=2026)
 	parser.add_argument("--repeat", type=int, default=3)
+	parser.add_argument("--goal", type=float, default=GOAL_SECONDS, help="seconds a case must stay under")
 	parser.add_argument("--report", action="append", help="time only this report (repeatable)")
 	parser.add_argument("--no-generate", action="store_true", help="time the reports on the data as it is")
 	parser.add_argument("--generate-only", action="store_true")
@@ -1329,13 +1349,13 @@ def main():
 				// 2**20,
 				"mariadb": frappe.db.sql("select version()")[0][0],
 			}
-			figures["results"] = time_reports(county, args.repeat, now.date(), args.report)
+			figures["results"] = time_reports(county, args.repeat, now.date(), args.report, args.goal)
 			if not args.report:
 				figures["widgets"] = time_widgets(county, args.repeat)
 			print()
 			print(table(figures["results"]))
 			over = [r for r in figures["results"] if not r.get("skipped") and not r["under_goal"]]
-			print(f"\n{len(over)} case(s) over {GOAL_SECONDS} s" if over else f"\nall under {GOAL_SECONDS} s")
+			print(f"\n{len(over)} case(s) over {args.goal:g} s" if over else f"\nall under {args.goal:g} s")
 		with open(args.out, "w") as f:
 			json.dump(figures, f, ensure_ascii=False, indent=1, default=str)
 		print(f"figures written to {args.out}")

@@ -96,6 +96,8 @@ doc_events = {
 		"before_insert": "hsq_app.complaints.events.before_insert",
 		"before_validate": "hsq_app.complaints.events.before_validate",
 		"after_insert": "hsq_app.complaints.events.after_insert",
+		# issue 14: the per-day complaint cells (insert, save, workflow action, db_set)
+		"on_change": "hsq_app.complaints.stats.on_change",
 	},
 	# a closed task may close the inspection that proposed it (issue 17)
 	"HSQ Rectification Task": {"on_update": "hsq_app.inspection.visits.on_task_update"},
@@ -172,6 +174,7 @@ scheduler_events = {
 		"hsq_app.follow_up.scheduling.mark_overdue",
 		"hsq_app.follow_up.monthly_report.flag_late_reports",
 		"hsq_app.follow_up.stats.rebuild_recent",
+		"hsq_app.complaints.stats.rebuild_recent",
 		# surveys: expired SMS links, the per-day cells' safety net, themes, the daily digest
 		"hsq_app.survey.invitations.expire_old",
 		"hsq_app.survey.stats.rebuild_recent",

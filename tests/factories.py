@@ -302,6 +302,8 @@ class committed:
 				if dt == "Email Queue":
 					frappe.db.delete("Email Queue Recipient", {"parent": ("in", names)})
 				frappe.db.delete(dt, {"name": ("in", names)})
+			if dt == "HSQ Complaint" and new:
+				_recount_complaint_cells()
 		for dt, name, values in self.values:
 			frappe.db.set_value(dt, name, values, update_modified=False)
 		frappe.db.commit()  # undo what the test committed
@@ -321,4 +323,12 @@ def remove_committed_complaints(names) -> None:
 			("HSQ SMS Log", "reference_name"),
 		):
 			frappe.db.delete(dt, {field: name})
+	_recount_complaint_cells()
 	frappe.db.commit()
+
+
+def _recount_complaint_cells() -> None:
+	"""Complaints deleted behind the app (never in production): their per-day cells recounted."""
+	from hsq_app.complaints import stats
+
+	stats.rebuild()

@@ -169,6 +169,9 @@ def merge_duplicate(complaint: str, into: str) -> dict:
 	frappe.db.set_value(
 		"HSQ Complaint", first.name, "repeat_count", cint(first.repeat_count) + 1, update_modified=False
 	)
+	from hsq_app.complaints import stats
+
+	stats.complaints_changed([dup.name])  # a merged duplicate leaves the per-day cells
 	dup.add_comment(
 		"Info", _("Merged as a duplicate into {0} by {1}").format(first.name, frappe.session.user)
 	)

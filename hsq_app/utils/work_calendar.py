@@ -15,7 +15,9 @@ Dates: a deadline of *n working days* counts from the day after ``start`` (å¼€å§
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import frappe
 from frappe import _
@@ -127,21 +129,44 @@ class WorkCalendar:
 			day, t = (day + DAY, 0.0) if forward else (day - DAY, 86400.0)
 
 	def working_hours_between(self, a, b) -> float:
-		"""Working hours from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
+		"""Working hours from ``a`` to ``b`` (negative when ``b`` is before ``a``). The whole days in
+		between are counted, not walked: a complaint two years overdue costs what a day's does."""
 		a, b = get_datetime(a), get_datetime(b)
 		if b < a:
 			return -self.working_hours_between(b, a)
-		total = 0.0
-		day = a.date()
-		last = b.date()
-		while day <= last:
-			if self._works(day.toordinal()):
-				lo = _seconds(a) if day == a.date() else 0.0
-				hi = _seconds(b) if day == last else 86400.0
-				for begin, end in self.periods:
-					total += max(0.0, min(hi, end) - max(lo, begin))
-			day += DAY
+		first, last = a.date().toordinal(), b.date().toordinal()
+		if first == last:
+			return self._day_seconds(first, _seconds(a), _seconds(b)) / 3600
+		total = self._day_seconds(first, _seconds(a), 86400.0) + self._day_seconds(last, 0.0, _seconds(b))
+		total += self.working_days_between(first + 1, last - 1) * sum(
+			end - begin for begin, end in self.periods
+		)
 		return total / 3600
+
+	def _day_seconds(self, ordinal: int, lo: float, hi: float) -> float:
+		"""Working seconds of one day between ``lo`` and ``hi`` (seconds after midnight)."""
+		if not self._works(ordinal):
+			return 0.0
+		return sum(max(0.0, min(hi, end) - max(lo, begin)) for begin, end in self.periods)
+
+	def working_days_between(self, first: int, last: int) -> int:
+		"""How many working days from ordinal ``first`` to ``last`` (inclusive): the weekdays, less
+		the holidays on a weekday, plus the make-up workdays on a weekend."""
+		if last < first:
+			return 0
+		weeks, rest = divmod(last - first + 1, 7)
+		weekdays = weeks * 5 + sum(1 for o in range(first, first + rest) if _weekday(o) < 5)
+		off = bisect_right(self._weekday_holidays, last) - bisect_left(self._weekday_holidays, first)
+		on = bisect_right(self._weekend_workdays, last) - bisect_left(self._weekend_workdays, first)
+		return weekdays - off + on
+
+	@cached_property
+	def _weekday_holidays(self) -> tuple[int, ...]:
+		return tuple(sorted(o for o in self.holidays if _weekday(o) < 5))
+
+	@cached_property
+	def _weekend_workdays(self) -> tuple[int, ...]:
+		return tuple(sorted(o for o in self.workdays - self.holidays if _weekday(o) >= 5))
 
 
 # -- module API (contract) ---------------------------------------------------------------------

@@ -135,15 +135,19 @@ def recompute_open_deadlines(provisional_only: bool = True, now=None) -> int:
 	query = frappe.qb.from_(C).select(*[C[f] for f in fields]).where(open_condition(C))
 	if provisional_only:
 		query = query.where(C.deadline_is_provisional == 1)
-	changed = 0
+	changed = []
 	for row in query.run(as_dict=True):
 		doc = frappe._dict(row)
 		apply_deadlines(doc, now)
 		values = {f: doc[f] for f in (*DEADLINE_FIELDS, "sla_status") if doc[f] != row[f]}
 		if values:
 			frappe.db.set_value("HSQ Complaint", row["name"], values, update_modified=False)
-			changed += 1
-	return changed
+			changed.append(row["name"])
+	if changed:  # a deadline moved: the open complaints' cells are keyed by it
+		from hsq_app.complaints import stats
+
+		stats.complaints_changed(changed)
+	return len(changed)
 
 
 def check_clock_user(complaint, message: str) -> None:

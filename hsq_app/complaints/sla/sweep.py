@@ -9,6 +9,7 @@ from collections import defaultdict
 
 import frappe
 
+from hsq_app.complaints import stats as complaint_stats
 from hsq_app.complaints.sla.clock import STOPPED_STATES
 from hsq_app.complaints.sla.notify import DIGEST_OVER, Recipients, notify
 from hsq_app.complaints.sla.policy import get_policies
@@ -138,6 +139,8 @@ def _escalate(now: dt.datetime) -> tuple[int, dict]:
 					batch.append(_log_row(row, rule, users, now))
 		batch.sort()  # primary-key order: appends to the clustered index instead of splitting pages
 		logs += insert_rows("HSQ Escalation Log", LOG_COLUMNS, batch, ignore_duplicates=True)
+		# the per-day complaint cells count the escalated: level 0 -> above, before the lift
+		complaint_stats.escalating([row for row in rows if not row.escalation_level and row.target])
 		_lift(rows)
 	return logs, digests
 
@@ -167,6 +170,7 @@ def _due(policy: str, cutoffs: list) -> list:
 	)
 	return frappe.db.sql(
 		f"""SELECT c.name, c.institution, c.department, c.registered_by, c.escalation_level,
+			c.channel, c.received_at, c.resolve_by,
 			CASE {case} ELSE 0 END AS target
 		FROM `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
 		WHERE c.sla_status = 'Breached' AND ({due}) AND c.sla_policy = %(policy)s AND {OPEN_SQL}

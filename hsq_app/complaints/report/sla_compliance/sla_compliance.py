@@ -9,7 +9,7 @@ Compliance = Met / (Met + Late + Overdue). Not Accepted complaints are left out.
 
 import frappe
 from frappe import _
-from frappe.utils import add_months, flt, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, flt, getdate, now_datetime, today
 
 from hsq_app.complaints import workflow as wf
 from hsq_app.utils.report import report_scope
@@ -20,6 +20,13 @@ GROUPS = {
 	"Department": "c.department",
 	"Channel": "c.channel",
 	"Month": "DATE_FORMAT(c.received_at, '%%Y-%%m')",
+}
+# the same groups over the per-day cells
+CELL_GROUPS = {
+	"Institution": "s.institution",
+	"Department": "s.department",
+	"Channel": "s.channel",
+	"Month": "DATE_FORMAT(s.day, '%%Y-%%m')",
 }
 
 
@@ -67,28 +74,85 @@ def columns(group_by):
 
 
 def get_rows(filters, group_by):
-	institutions, department = report_scope()
-	if institutions == []:
+	"""The report's rows, added up from the complaint cells (hsq_app.complaints.stats): a period's
+	whole months from the month cells, its partial months from the day cells (a county's year is
+	some 40,000 cells, however many complaints). Only the open complaints whose deadline falls
+	today are read from the complaints (overdue or not depends on the minute). Equal to
+	``rows_from_complaints`` (tests/test_complaint_cells.py)."""
+	from hsq_app.complaints import stats
+
+	query = _query(filters, group_by, "s")
+	if query is None:
 		return []
-	values = {
-		"from": getdate(filters.from_date or add_months(today(), -12)),
-		"to": getdate(filters.to_date or today()),
-		"now": now_datetime(),
-	}
-	conditions = ["c.received_at >= %(from)s", "c.received_at < DATE_ADD(%(to)s, INTERVAL 1 DAY)"]
+	conditions, values = query
+	values["today"] = values["now"].date()
+	grp = CELL_GROUPS[group_by]
+	# whole months from the month cells, the days of partial months from the day cells; each part
+	# as a range of cell names too (the clustered key, whatever index the optimizer prefers)
+	parts = []
+	for i, (table, first, last) in enumerate(stats.periods(values["from"], values["to"])):
+		values[f"first{i}"], values[f"until{i}"] = first, add_days(last, 1)
+		period = (
+			f"s.name >= %(first{i})s AND s.name < %(until{i})s"
+			f" AND s.day >= %(first{i})s AND s.day < %(until{i})s"
+		)
+		parts.append(
+			f"""SELECT {grp} AS grp,
+				SUM(s.total) AS total, SUM(s.met) AS met, SUM(s.late) AS late,
+				SUM(CASE WHEN s.deadline_day < %(today)s THEN s.open ELSE 0 END) AS overdue,
+				SUM(s.open) AS open, SUM(s.escalated) AS escalated, SUM(s.extended) AS extended,
+				SUM(s.resolved) AS resolved, SUM(s.resolved_days) AS resolved_days
+			FROM `tab{table}` s
+			WHERE {" AND ".join([period, *conditions[2:]])}
+			GROUP BY grp"""
+		)
+	# raw SQL: conditional sums, DATE_FORMAT grouping and UNION ALL have no clear frappe.qb form
+	rows = frappe.db.sql(
+		f"""
+		SELECT grp, SUM(total) AS total, SUM(met) AS met, SUM(late) AS late, SUM(overdue) AS overdue,
+			SUM(open) AS open, SUM(escalated) AS escalated, SUM(extended) AS extended,
+			ROUND(SUM(resolved_days) / SUM(resolved), 8) AS avg_days
+		FROM ({" UNION ALL ".join(parts)}) p
+		GROUP BY grp
+		ORDER BY grp
+		""",
+		values,
+		as_dict=True,
+	)
+	# the open complaints due today: overdue once their deadline has passed (over the search index
+	# of resolve_by: a day of deadlines, whatever the period)
+	live_conditions, live_values = _query(filters, group_by, "c")
+	live_values.update(values, not_accepted=wf.NOT_ACCEPTED, stopped=(wf.RESOLVED, wf.CLOSED))
+	due_today = dict(
+		frappe.db.sql(
+			f"""
+			SELECT {GROUPS[group_by]} AS grp, COUNT(*)
+			FROM `tabHSQ Complaint` c FORCE INDEX (`resolve_by`)
+			WHERE c.resolve_by >= %(today)s AND c.resolve_by < %(now)s
+				AND {stats.OPEN} AND {stats.COUNTED} AND {" AND ".join(live_conditions)}
+			GROUP BY grp
+			""",
+			live_values,
+		)
+	)
+	for row in rows:
+		for field in ("total", "met", "late", "overdue", "open", "escalated", "extended"):
+			row[field] = int(row[field] or 0)
+		row.overdue += int(due_today.get(row.grp) or 0)
+		row.open_on_time = row.pop("open") - row.overdue
+	return _finish(rows, group_by)
+
+
+def rows_from_complaints(filters, group_by):
+	"""The same rows counted from the complaints themselves (the reference the cells are tested
+	against; what the report read before the cells)."""
+	query = _query(filters, group_by, "c")
+	if query is None:
+		return []
+	conditions, values = query
 	conditions.append("IFNULL(c.workflow_state, '') != %(not_accepted)s")
 	values["not_accepted"] = wf.NOT_ACCEPTED
 	conditions.append("IFNULL(c.merged_into, '') = ''")  # a merged duplicate counts nowhere
-	if institutions is not None:
-		conditions.append("c.institution IN %(institutions)s")
-		values["institutions"] = tuple(institutions)
-	if department:
-		conditions.append("c.department = %(department)s")
-		values["department"] = department
-	for field in ("institution", "department", "channel"):
-		if filters.get(field):
-			conditions.append(f"c.{field} = %({field})s")
-			values[field] = filters.get(field)
 	stopped = "IFNULL(c.workflow_state, '') IN %(stopped)s"
 	values["stopped"] = (wf.RESOLVED, wf.CLOSED)
 	# raw SQL: conditional aggregates and DATE_FORMAT grouping are clearer here than in frappe.qb
@@ -113,6 +177,39 @@ def get_rows(filters, group_by):
 		values,
 		as_dict=True,
 	)
+	return _finish(rows, group_by)
+
+
+def _query(filters, group_by, alias):
+	"""(conditions, values) of the period, the user's scope and the filters on table ``alias``
+	(complaints ``c`` or cells ``s``); None when the user sees no institution."""
+	institutions, department = report_scope()
+	if institutions == []:
+		return None
+	values = {
+		"from": getdate(filters.from_date or add_months(today(), -12)),
+		"to": getdate(filters.to_date or today()),
+		"now": now_datetime(),
+	}
+	received = "received_at" if alias == "c" else "day"
+	conditions = [
+		f"{alias}.{received} >= %(from)s",
+		f"{alias}.{received} < DATE_ADD(%(to)s, INTERVAL 1 DAY)",
+	]
+	if institutions is not None:
+		conditions.append(f"{alias}.institution IN %(institutions)s")
+		values["institutions"] = tuple(institutions)
+	if department:
+		conditions.append(f"{alias}.department = %(scope_department)s")
+		values["scope_department"] = department
+	for field in ("institution", "department", "channel"):
+		if filters.get(field):
+			conditions.append(f"{alias}.{field} = %({field})s")
+			values[field] = filters.get(field)
+	return conditions, values
+
+
+def _finish(rows, group_by):
 	for row in rows:
 		decided = flt(row.met) + flt(row.late) + flt(row.overdue)
 		row.compliance = round(100 * flt(row.met) / decided, 1) if decided else None

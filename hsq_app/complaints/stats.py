@@ -1,0 +1,286 @@
+# Copyright (c) 2026, hsq_app developers and contributors
+# For license information, please see license.txt
+"""Complaint figures kept per day of receipt, so that SLA compliance over a county's year answers at
+once whatever plan the optimizer picks (issue 14, part 6; like hsq_app.follow_up.stats).
+
+``HSQ Complaint Day Stat`` holds, per day of receipt, institution, department and channel, the
+complaints the SLA Compliance report counts (not "Not Accepted", not merged into another): total,
+met, late, open (clock not stopped, not resolved), escalated, extended, resolved and the sum of their
+days to resolve. Open complaints are further keyed by the day of their deadline (``deadline_day``),
+so "overdue now" is read from the cells for every deadline day but today, and only today's deadlines
+are looked up in the complaints (``today_overdue``): the figures equal the row-based query's at any
+moment, with no job moving complaints between cells as time passes.
+
+``HSQ Complaint Month Stat`` holds the same cells added up per month (its ``day`` is the first of the
+month), recomputed from the day cells whenever they are: a period reads its whole months from there
+and only the days of its partial months from the day cells (``periods``).
+
+A cell's name starts with its day (or month), so the clustered primary key keeps a period's cells
+together.
+
+Every change is recomputed from the complaints it sums (never guessed), in the transaction that
+changed them: ``on_change`` (insert, save, workflow action, ``db_set``: the cells the complaint was
+and is counted in), the SLA deadlines job and the merge of a duplicate (``complaints_changed``).
+The SLA sweep, which only lifts escalation levels, adds its newly escalated complaints to their
+cells in the same transaction (``escalating``, cells named from the rows it read), before it lifts
+them. ``rebuild()`` recomputes any range (the
+``build_complaint_stats`` patch, ``bench execute hsq_app.complaints.stats.rebuild``); the daily
+job recomputes the last RECENT_DAYS days of receipt as a safety net.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from datetime import date
+
+import frappe
+from frappe.utils import add_days, add_months, getdate, now_datetime, today
+
+from hsq_app.complaints import workflow as wf
+
+COMPLAINT = "HSQ Complaint"
+DAY_STAT = "HSQ Complaint Day Stat"
+MONTH_STAT = "HSQ Complaint Month Stat"
+SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
+RECENT_DAYS = 62
+ALL = object()  # every department / channel
+KEY_FIELDS = ("institution", "department", "channel", "received_at")
+
+# what a cell counts: the SLA Compliance report's population (raw SQL fragments, fixed strings)
+COUNTED = "IFNULL(c.workflow_state, '') != %(not_accepted)s AND IFNULL(c.merged_into, '') = ''"
+STOPPED = "IFNULL(c.workflow_state, '') IN %(stopped)s"
+OPEN = f"(c.resolved_at IS NULL AND NOT {STOPPED})"
+# a cell's name: its day first (clustered by day), then a digest of the rest of its key; NULL and ''
+# are told apart as the report's GROUP BY tells them apart
+NAME = (
+	"CONCAT(DATE(c.received_at), '-', MD5(CONCAT_WS('|',"
+	" IFNULL(CONCAT('=', c.institution), '-'), IFNULL(CONCAT('=', c.department), '-'),"
+	" IFNULL(CONCAT('=', c.channel), '-'),"
+	f" IFNULL(CASE WHEN {OPEN} THEN DATE(c.resolve_by) END, '-'))))"
+)
+
+
+# a month cell's name: the first day of its month, then the same digest as its day cells
+MONTH_NAME = NAME.replace(
+	"CONCAT(DATE(c.received_at), '-',", "CONCAT(DATE_FORMAT(c.received_at, '%%Y-%%m-01'), '-',", 1
+)
+
+
+def _values(**kw) -> dict:
+	return {"not_accepted": wf.NOT_ACCEPTED, "stopped": (wf.RESOLVED, wf.CLOSED), **kw}
+
+
+def _insert_select(where: str, values: dict) -> None:
+	"""Cells for the counted complaints matching ``where`` (raw SQL: INSERT … SELECT … GROUP BY has
+	no frappe.qb form)."""
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{DAY_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			day, institution, department, channel, deadline_day, total, met, late, open, escalated,
+			extended, resolved, resolved_days)
+		SELECT {NAME}, %(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+			DATE(c.received_at), c.institution, c.department, c.channel,
+			CASE WHEN {OPEN} THEN DATE(c.resolve_by) END,
+			COUNT(*),
+			IFNULL(SUM(c.resolved_at IS NOT NULL AND c.resolved_at <= c.resolve_by), 0),
+			IFNULL(SUM(c.resolved_at IS NOT NULL AND c.resolved_at > c.resolve_by), 0),
+			SUM({OPEN}),
+			IFNULL(SUM(c.escalation_level > 0), 0),
+			IFNULL(SUM(c.extension_days > 0), 0),
+			SUM(c.resolved_at IS NOT NULL),
+			IFNULL(SUM(CASE WHEN c.resolved_at IS NOT NULL
+				THEN TIMESTAMPDIFF(MINUTE, c.received_at, c.resolved_at) / 1440 END), 0)
+		FROM `tab{COMPLAINT}` c
+		WHERE {where} AND c.received_at IS NOT NULL AND {COUNTED}
+		GROUP BY 1
+		""",
+		values,
+	)
+
+
+def refresh(
+	institution: str | None,
+	start: date | str,
+	end: date | str,
+	department: str | None = ALL,
+	channel: str | None = ALL,
+) -> None:
+	"""Recompute an institution's cells for the days of receipt start to end (inclusive): of one
+	department and one channel (None: the complaints without one) or, by default, of all; then
+	the month cells of those days' months, from their day cells."""
+	values = _values(
+		institution=institution,
+		start=getdate(start),
+		until=add_days(getdate(end), 1),
+		department=department if department is not ALL else None,
+		channel=channel if channel is not ALL else None,
+		now=now_datetime(),
+	)
+	cell, rows = ["s.institution <=> %(institution)s"], ["c.institution <=> %(institution)s"]
+	for field, value in (("department", department), ("channel", channel)):
+		if value is not ALL:
+			cell.append(f"s.{field} <=> %({field})s")
+			rows.append(f"c.{field} <=> %({field})s")
+	# over the (institution, department, channel, day) index: the slice's own cells only
+	frappe.db.sql(
+		f"DELETE s FROM `tab{DAY_STAT}` s WHERE s.day >= %(start)s AND s.day < %(until)s"
+		f" AND {' AND '.join(cell)}",
+		values,
+	)
+	_insert_select(
+		f"c.received_at >= %(start)s AND c.received_at < %(until)s AND {' AND '.join(rows)}", values
+	)
+	# the months those days are in, added up again from their day cells (the same slice)
+	values.update(month=_month(values["start"]), next_month=add_months(_month(end), 1))
+	frappe.db.sql(
+		f"DELETE s FROM `tab{MONTH_STAT}` s WHERE s.day >= %(month)s AND s.day < %(next_month)s"
+		f" AND {' AND '.join(cell)}",
+		values,
+	)
+	sums = ", ".join(f"SUM(s.{f})" for f in SUMS)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{MONTH_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			day, institution, department, channel, deadline_day, {", ".join(SUMS)})
+		SELECT CONCAT(DATE_FORMAT(s.day, '%%Y-%%m-01'), '-', SUBSTRING(s.name, 12)),
+			%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+			DATE_FORMAT(s.day, '%%Y-%%m-01'), s.institution, s.department, s.channel, s.deadline_day,
+			{sums}
+		FROM `tab{DAY_STAT}` s
+		WHERE s.day >= %(month)s AND s.day < %(next_month)s AND {" AND ".join(cell)}
+		GROUP BY 1
+		""",
+		values,
+	)
+
+
+def _month(day) -> date:
+	return getdate(day).replace(day=1)
+
+
+def _keys(doc) -> set:
+	return (
+		{(doc.get("institution"), doc.get("department"), doc.get("channel"), getdate(doc.received_at))}
+		if doc and doc.get("received_at")
+		else set()
+	)
+
+
+def on_change(doc, method=None) -> None:
+	"""doc_events: a complaint was inserted, saved, moved by the workflow or db_set: recompute the
+	cells it was and is counted in (its department and channel on its day of receipt)."""
+	if frappe.flags.in_install:
+		return
+	for institution, department, channel, day in _keys(doc.get_doc_before_save()) | _keys(doc):
+		refresh(institution, day, day, department, channel)
+
+
+def complaints_changed(names: list[str]) -> None:
+	"""Complaints written behind the document (set_value, bulk SQL), their receipt, institution,
+	department and channel unchanged: recompute the cells they are counted in."""
+	keys = set()
+	for start in range(0, len(names), 1000):
+		C = frappe.qb.DocType(COMPLAINT)
+		rows = (
+			frappe.qb.from_(C)
+			.select(*(C[f] for f in KEY_FIELDS))
+			.where(C.name.isin(names[start : start + 1000]))
+			.run(as_dict=True)
+		)
+		for row in rows:
+			keys |= _keys(row)
+	for institution, department, channel, day in keys:
+		refresh(institution, day, day, department, channel)
+
+
+def cell_names(row) -> tuple[str, str]:
+	"""(day cell, month cell) names of an open complaint (``row``: institution, department,
+	channel, received_at, resolve_by), as NAME and MONTH_NAME compute them in SQL."""
+	parts = [
+		"-" if row.get(f) is None else f"={row.get(f)}" for f in ("institution", "department", "channel")
+	]
+	parts.append(str(getdate(row.resolve_by)) if row.get("resolve_by") else "-")
+	key = "|".join(parts)
+	digest = hashlib.md5(key.encode("utf-8")).hexdigest()
+	day = getdate(row.received_at)
+	return f"{day}-{digest}", f"{_month(day)}-{digest}"
+
+
+def escalating(rows: list) -> None:
+	"""The SLA sweep is about to lift these open complaints (read and locked by it, at level 0)
+	above level 0: count them as escalated in their day and month cells, in the sweep's
+	transaction. Only level 0 → above changes a figure. The cells are named from the rows the sweep
+	already read (institution, department, channel, received_at, resolve_by): no second read."""
+	added: dict[str, Counter] = {DAY_STAT: Counter(), MONTH_STAT: Counter()}
+	for row in rows:
+		if row.get("received_at") is None:
+			continue
+		day, month = cell_names(row)
+		added[DAY_STAT][day] += 1
+		added[MONTH_STAT][month] += 1
+	for table, counts in added.items():
+		by_increment = defaultdict(list)
+		for name, n in counts.items():
+			by_increment[n].append(name)
+		for n, names in by_increment.items():
+			for start in range(0, len(names), 1000):
+				frappe.db.sql(
+					f"UPDATE `tab{table}` SET escalated = escalated + %(n)s WHERE name IN %(names)s",
+					{"n": n, "names": tuple(names[start : start + 1000])},
+				)
+
+
+def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:
+	"""Recompute every cell for the days of receipt start to end (default: all), one institution
+	at a time. Returns the number of cells."""
+	bounds = frappe.db.sql(f"SELECT MIN(DATE(received_at)), MAX(DATE(received_at)) FROM `tab{COMPLAINT}`")[0]
+	institutions = frappe.db.sql_list(
+		f"SELECT DISTINCT institution FROM `tab{COMPLAINT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+	)
+	first = getdate(start) if start else bounds[0]
+	last = getdate(end) if end else bounds[1]
+	if first and last:
+		for i, institution in enumerate(institutions):
+			refresh(institution, first, last)
+			if progress:
+				progress(i + 1, len(institutions), institution)
+	if not start and not end:
+		# nothing is left of days outside the complaints' range
+		frappe.db.sql(
+			f"DELETE FROM `tab{DAY_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+			{"first": first, "last": last},
+		)
+		frappe.db.sql(
+			f"DELETE FROM `tab{MONTH_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+			{"first": first and _month(first), "last": last},
+		)
+	return {
+		"institutions": len(institutions),
+		"cells": frappe.db.count(DAY_STAT),
+		"month_cells": frappe.db.count(MONTH_STAT),
+	}
+
+
+def periods(start: date, end: date) -> list[tuple[str, date, date]]:
+	"""How to read the days start to end (inclusive) from the cells: (table, first, last) parts,
+	whole months from the month cells and the days of partial months from the day cells."""
+	start, end = getdate(start), getdate(end)
+	first = start if start.day == 1 else add_months(_month(start), 1)
+	last = add_days(add_months(_month(end), 1), -1)
+	if last != end:
+		last = add_days(_month(end), -1)
+	if first > last:
+		return [(DAY_STAT, start, end)]
+	parts = [(MONTH_STAT, first, last)]
+	if start < first:
+		parts.append((DAY_STAT, start, add_days(first, -1)))
+	if end > last:
+		parts.append((DAY_STAT, add_days(last, 1), end))
+	return parts
+
+
+def rebuild_recent() -> None:
+	"""Daily safety net: the last RECENT_DAYS days of receipt recomputed."""
+	rebuild(add_days(today(), -RECENT_DAYS), today())
