@@ -20,6 +20,8 @@ COUNTS = ("total", "met", "late", "overdue", "open_on_time", "escalated", "exten
 
 
 def figures(rows):
+	"""Each group's figures; the empty months the report lists for its trend (no complaint in
+	them) are left out: the complaints' own count has no row for them."""
 	return {
 		r["grp_value"]: (
 			*(int(r[f] or 0) for f in COUNTS),
@@ -27,6 +29,7 @@ def figures(rows):
 			r["avg_days"],
 		)
 		for r in rows
+		if any(int(r[f] or 0) for f in COUNTS)
 	}
 
 

@@ -2,10 +2,14 @@
 marks, the officers' worklist (ToDo) and the registration SMS to the complainant.
 
 A complaint from the intake API (12345, 信访) or the public page is answered as soon as it is
-stored (``doc.flags.hsq_register_later``); a ``short`` job enqueued after the commit, one per
-complaint (job id ``hsq-worklist::<name>``, deduplicated), then marks it a repeat of earlier
-reports of the same matter (hsq_app.complaints.repeats), puts it into the worklist of the
-institution's quality officers and queues the registration SMS. Frappe's ``assign_to.add``
+stored (``doc.flags.hsq_register_later``). After the commit its name joins a Redis set of waiting
+complaints, and a ``short`` job for the current second (job id ``hsq-worklist::<second>``,
+deduplicated) waits for that second to end and takes every waiting complaint: it marks each a
+repeat of earlier reports of the same matter (hsq_app.complaints.repeats), puts it into the
+worklist of the institution's quality officers and queues the registration SMS. One job a second,
+not one a complaint: an RQ worker forks a process and connects to the database for every job,
+which cost more than the work itself when a platform sends dozens of complaints a second
+(benchmarks/README.md). Frappe's ``assign_to.add``
 (the ToDo, its share and follow, the "assigned" comment, ``_assign``, the notification), the SMS
 log and the repeat check (up to 200 earlier texts compared) were most of an intake request's time
 (benchmarks/README.md, issue 14). The desk's own registration and every workflow action keep
@@ -18,6 +22,8 @@ A complaint whose job never ran (Redis down at the commit, a worker killed) is c
 
 from __future__ import annotations
 
+import time
+
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
@@ -25,12 +31,15 @@ from hsq_app.complaints import complainant_sms, repeats, routing
 from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import LOG as SMS_LOG
 
-JOB = "hsq_app.complaints.worklist.assign"
+JOB = "hsq_app.complaints.worklist.drain"
+WAITING = "hsq_worklist_waiting"  # Redis set of the complaints whose job has not taken them yet
+BATCH_SECONDS = 1
+MARGIN_SECONDS = 0.3  # a name added at the very end of a second is in the set before its job looks
 CATCH_UP_DAYS = 3
 
 
-def job_id(name: str) -> str:
-	return f"hsq-worklist::{name}"
+def job_id(bucket: int) -> str:
+	return f"hsq-worklist::{bucket}"
 
 
 def defer(doc) -> None:
@@ -40,16 +49,45 @@ def defer(doc) -> None:
 
 
 def enqueue(name: str) -> None:
-	"""Queue the job (deduplicated on its id). The complaint is already stored: a Redis that
-	cannot take the job must not turn the caller's answer into an error (catch_up makes up)."""
+	"""Add the complaint to the waiting set and queue this second's job (deduplicated on its id:
+	a job of this second, queued or waiting for the second to end, takes it). The complaint is
+	already stored: a Redis that cannot take either must not turn the caller's answer into an
+	error (catch_up makes up)."""
 	try:
-		frappe.enqueue(JOB, queue="short", job_id=job_id(name), deduplicate=True, complaint=name)
+		frappe.cache.sadd(WAITING, name)
+		bucket = int(time.time()) // BATCH_SECONDS
+		frappe.enqueue(JOB, queue="short", job_id=job_id(bucket), deduplicate=True, bucket=bucket)
 	except Exception as e:  # after the commit: a log line, not a database row (no transaction left)
 		frappe.logger("hsq").warning(f"worklist job for {name} not queued ({e}); catch_up takes it")
 
 
+def drain(bucket: int | None = None) -> int:
+	"""The job: when its second is over, every waiting complaint's work (:func:`assign`), each
+	committed on its own. A complaint whose work fails is logged and left to :func:`catch_up`."""
+	if bucket is not None:
+		wait = (bucket + 1) * BATCH_SECONDS + MARGIN_SECONDS - time.time()
+		if wait > 0:
+			time.sleep(min(wait, BATCH_SECONDS + MARGIN_SECONDS))
+	done = 0
+	while name := frappe.cache.spop(WAITING):
+		name = frappe.safe_decode(name)
+		try:
+			assign(name)
+			frappe.db.commit()
+			done += 1
+		except Exception:
+			frappe.db.rollback()
+			frappe.log_error(
+				title=f"worklist: {name} (catch_up retries it)",
+				reference_doctype="HSQ Complaint",
+				reference_name=name,
+			)
+			frappe.db.commit()
+	return done
+
+
 def assign(complaint: str) -> None:
-	"""The job: the complaint's repeat marks, its open ToDos on exactly the people who must act in
+	"""One complaint's work (and the job of versions that queued one per complaint): its repeat marks, its open ToDos on exactly the people who must act in
 	its current state (a workflow action taken meanwhile has already done the same), and its
 	registration SMS."""
 	if not frappe.db.exists("HSQ Complaint", complaint):
@@ -71,7 +109,7 @@ def assign(complaint: str) -> None:
 
 def catch_up() -> int:
 	"""Registered complaints of the last days still without an open ToDo get their job's work now
-	(scheduler, hourly)."""
+	(scheduler, hourly): those whose job never ran, waiting in the set or not."""
 	since = add_to_date(now_datetime(), days=-CATCH_UP_DAYS)
 	names = frappe.db.sql(
 		"""select c.name from `tabHSQ Complaint` c

@@ -39,7 +39,11 @@ def execute(filters=None):
 	return columns(group_by), rows, None, chart(rows, months=group_by == "Month")
 
 
-EMPTY_MONTH = dict.fromkeys(("total", "met", "late", "overdue", "open_on_time", "escalated", "extended"), 0)
+EMPTY_MONTH = {
+	**dict.fromkeys(("total", "met", "late", "overdue", "open_on_time", "escalated", "extended"), 0),
+	"compliance": None,
+	"avg_days": None,
+}
 
 
 def every_month(rows, filters):
