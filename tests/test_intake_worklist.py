@@ -50,6 +50,14 @@ def run_worklist_jobs(enqueued, name):
 	assert not frappe.cache.sismember(worklist.WAITING, name)
 
 
+def cells_total(institution):
+	"""The complaints the report cells count for the institution today."""
+	return frappe.db.sql(
+		"select ifnull(sum(total), 0) from `tabHSQ Complaint Day Stat` where institution = %s and day = %s",
+		(institution, frappe.utils.today()),
+	)[0][0]
+
+
 def test_intake_complaint_reaches_the_worklist_when_its_job_runs(http_intake):
 	w = http_intake.w
 	payload = {"channel": "12345 Hotline", "external_ref": uid("GD"), "institution": w.a.institution}
@@ -61,10 +69,12 @@ def test_intake_complaint_reaches_the_worklist_when_its_job_runs(http_intake):
 	http_intake.made.append(name)
 	frappe.db.rollback()
 	assert frappe.db.exists("HSQ Complaint", name)
-	# answered before the worklist and the registration SMS
+	# answered before the worklist, the registration SMS and the report cells
 	assert open_todos(name) == set() and registration_sms(name) == 0
+	counted = cells_total(w.a.institution)
 	run_worklist_jobs(http_intake.enqueued, name)
 	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
+	assert cells_total(w.a.institution) == counted + 1
 	worklist.assign(name)  # a second run (a retried job) changes nothing
 	assert open_todos(name) == {w.a.officer} and registration_sms(name) == 1
 	assert frappe.db.count("ToDo", {"reference_name": name}) == 1

@@ -5,8 +5,8 @@ A complaint from the intake API (12345, 信访) or the public page is answered a
 stored (``doc.flags.hsq_register_later``). After the commit its name joins a Redis set of waiting
 complaints, and a ``short`` job for the current second (job id ``hsq-worklist::<second>``,
 deduplicated) waits for that second to end and takes every waiting complaint: it marks each a
-repeat of earlier reports of the same matter (hsq_app.complaints.repeats), puts it into the
-worklist of the institution's quality officers and queues the registration SMS. One job a second,
+repeat of earlier reports of the same matter (hsq_app.complaints.repeats), counts it in the
+report cells (hsq_app.complaints.stats), puts it into the worklist of the institution's quality officers and queues the registration SMS. One job a second,
 not one a complaint: an RQ worker forks a process and connects to the database for every job,
 which cost more than the work itself when a platform sends dozens of complaints a second
 (benchmarks/README.md). Frappe's ``assign_to.add``
@@ -27,7 +27,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from hsq_app.complaints import complainant_sms, repeats, routing
+from hsq_app.complaints import complainant_sms, repeats, routing, stats
 from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import LOG as SMS_LOG
 
@@ -93,6 +93,7 @@ def assign(complaint: str) -> None:
 	if not frappe.db.exists("HSQ Complaint", complaint):
 		return
 	doc = frappe.get_doc("HSQ Complaint", complaint)
+	stats.complaints_changed([doc.name])  # its report cells (not counted in the request)
 	repeats.mark_stored(doc)
 	routing.reassign(doc)
 	sent = frappe.db.exists(
