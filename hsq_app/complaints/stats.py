@@ -31,6 +31,7 @@ job recomputes the last RECENT_DAYS days of receipt as a safety net.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -178,8 +179,47 @@ def on_change(doc, method=None) -> None:
 		# worklist), not in the request: a platform's burst recomputing the same day's cells in
 		# eight requests at once deadlocked on their range locks (benchmarks/README.md)
 		return
-	for institution, department, channel, day in _keys(doc.get_doc_before_save()) | _keys(doc):
+	keys = _keys(doc.get_doc_before_save()) | _keys(doc)
+	if getattr(frappe.local, "request", None):
+		# in a web request: right after its commit, in a short transaction of their own. Recounted
+		# inside the user's transaction, fifty desks saving complaints of one institution and day
+		# at once deadlocked each other's saves on the cells' range locks (benchmarks/README.md)
+		_after_commit(keys)
+		return
+	for institution, department, channel, day in keys:
 		refresh(institution, day, day, department, channel)
+
+
+def _after_commit(keys: set) -> None:
+	pending = getattr(frappe.local, "hsq_cells_pending", None)
+	if pending is None:
+		pending = frappe.local.hsq_cells_pending = set()
+	if not pending:
+		frappe.db.after_commit.add(_refresh_pending)
+		frappe.db.after_rollback.add(pending.clear)  # the changes are gone: nothing to recount
+	pending |= keys
+
+
+def _refresh_pending(attempts: int = 3) -> None:
+	"""The cells a request's committed changes are counted in, recounted and committed; a deadlock
+	with another request's recount is retried (the other has committed by then); a recount that
+	still fails is logged, and the daily recount (rebuild_recent) makes up."""
+	pending = getattr(frappe.local, "hsq_cells_pending", None) or set()
+	keys = sorted(pending, key=lambda k: tuple(str(v) for v in k))
+	pending.clear()
+	for attempt in range(attempts):
+		try:
+			for institution, department, channel, day in keys:
+				refresh(institution, day, day, department, channel)
+			frappe.db.commit()
+			return
+		except Exception as e:
+			frappe.db.rollback()
+			if attempt + 1 == attempts or not (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e)):
+				frappe.log_error(title="complaint cells not recounted (the daily recount will)")
+				frappe.db.commit()
+				return
+			time.sleep(0.05 * (attempt + 1))
 
 
 def complaints_changed(names: list[str]) -> None:
