@@ -73,8 +73,7 @@ def drain(bucket: int | None = None) -> int:
 	while len(done) < BATCH_LIMIT and (name := frappe.cache.spop(WAITING)):
 		name = frappe.safe_decode(name)
 		try:
-			assign(name, cells=False)
-			frappe.db.commit()
+			_assign_retrying(name)
 			done.append(name)
 		except Exception:
 			frappe.db.rollback()
@@ -95,6 +94,20 @@ def drain(bucket: int | None = None) -> int:
 			frappe.log_error(title="worklist: report cells not recounted (the daily recount will)")
 			frappe.db.commit()
 	return len(done)
+
+
+def _assign_retrying(name: str, attempts: int = 3) -> None:
+	"""assign and commit; a deadlock with the requests adding complaints meanwhile is retried."""
+	for attempt in range(attempts):
+		try:
+			assign(name, cells=False)
+			frappe.db.commit()
+			return
+		except Exception as e:
+			frappe.db.rollback()
+			if attempt + 1 == attempts or not (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e)):
+				raise
+			time.sleep(0.05 * (attempt + 1))
 
 
 def assign(complaint: str, cells: bool = True) -> None:
