@@ -686,7 +686,11 @@ def step_app(cfg: Config, runner: Runner) -> None:
 	stamp = cfg.bench / "env" / f".{APP}-installed"
 	pyproject_hash = hashlib.sha256((REPO_ROOT / "pyproject.toml").read_bytes()).hexdigest()
 	current = stamp.read_text() if stamp.exists() else ""
-	if current != f"{target.resolve()}:{pyproject_hash}":
+	# the editable install's path file, as pip wrote it (a benchmark that pointed it at another
+	# checkout and was stopped half-way leaves it there: the stamp alone would not tell)
+	pth = list((cfg.bench / "env" / "lib").glob(f"python3*/site-packages/{APP}.pth"))
+	pointed = all(p.read_text().strip() == str(target.resolve()) for p in pth) if pth else False
+	if current != f"{target.resolve()}:{pyproject_hash}" or not pointed:
 		log("installing hsq_app into the bench env")
 		runner.run(
 			"app",
@@ -721,7 +725,9 @@ def forget_module_map(cfg: Config, runner: Runner) -> None:
 	``None|app_modules``): a module added to modules.txt since would be unknown to a new or
 	migrated site, whose DocTypes of that module then fail to import. Forget the cached maps."""
 	url = shlex.quote(cfg.redis_url)
-	script = f"redis-cli -u {url} --scan --pattern '*app_modules' | xargs -r redis-cli -u {url} del >/dev/null"
+	script = (
+		f"redis-cli -u {url} --scan --pattern '*app_modules' | xargs -r redis-cli -u {url} del >/dev/null"
+	)
 	runner.run("site", ["sh", "-c", script], as_bench_user=False, quiet=True, check=False)
 
 
