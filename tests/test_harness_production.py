@@ -1,6 +1,5 @@
 """The harness's production shape, backups, MariaDB conf and replica: its pure helpers."""
 
-
 import hsq
 import pytest
 

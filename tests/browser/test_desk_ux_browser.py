@@ -440,7 +440,7 @@ def test_the_agent_scores_a_call_with_one_click_each(browser, live_server, web_u
 # Latin-letter words a Chinese desk may show: codes, units, names of systems and formats
 ALLOWED_WORDS = {
 	*("SLA", "PDCA", "HIS", "SMS", "QR", "PDF", "Excel", "CSV", "ID", "IP", "API", "URL", "WeChat"),
-	*("VIP", "A4", "Email", "OK", "CT", "MRI", "ICU", "HSQ", "Ctrl", "Administrator", "Frappe"),
+	*("VIP", "A4", "MB", "Email", "OK", "CT", "MRI", "ICU", "HSQ", "Ctrl", "Administrator", "Frappe"),
 }
 # what is not a word: addresses, record names, codes, numbers with units, an SMS template's
 # placeholders ({{ institution }})

@@ -128,3 +128,13 @@ $(document).on("app_ready", () => {
 		}
 	}
 });
+
+// "This month" is the system's (Asia/Shanghai), not the browser's: Frappe's month_start and
+// month_end read the browser's clock, which for a browser in another time zone (or a test browser
+// in UTC) is still last month between 00:00 and 08:00 Beijing time, while the server files what
+// is received then in the new month. get_today() is already the system's date.
+(() => {
+	const today = () => moment(frappe.datetime.get_today());
+	frappe.datetime.month_start = () => today().startOf("month").format();
+	frappe.datetime.month_end = () => today().endOf("month").format();
+})();
