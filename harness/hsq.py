@@ -1943,6 +1943,47 @@ def replica_stop(cfg: Config, runner: Runner, site: str | None, unset_site: bool
 	log("replica stopped")
 
 
+def _replica_running(st: dict[str, str]) -> bool:
+	return st.get("Slave_IO_Running") == "Yes" and st.get("Slave_SQL_Running") == "Yes"
+
+
+def _replica_error(st: dict[str, str]) -> str:
+	return st.get("Last_IO_Error") or st.get("Last_SQL_Error") or "no error reported"
+
+
+def _replica_wait_running(cfg: Config, runner: Runner, seconds: float = 60) -> dict[str, str]:
+	deadline = time.time() + seconds
+	while True:
+		st = replica_status(cfg, runner)
+		if _replica_running(st) or time.time() >= deadline:
+			return st
+		if st.get("Last_IO_Errno") in ("1045", "1236") or st.get("Last_SQL_Error"):
+			# access denied, or the position is gone from the primary's binary log: waiting will not help
+			return st
+		time.sleep(1)
+
+
+def _replica_copy(cfg: Config, runner: Runner, db_name: str, repl_pw: str) -> None:
+	"""Copy the site's database to the replica from a consistent snapshot and replicate from its GTID."""
+	d = replica_dir(cfg)
+	log(f"copying {db_name} to the replica (consistent snapshot with its GTID position)")
+	replica_sql(cfg, runner, f"STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS `{db_name}`;")
+	dump = (
+		f"MYSQL_PWD={shlex.quote(cfg.db_admin_password)} mariadb-dump -h{cfg.db_host} -P{cfg.db_port}"
+		f" -u{shlex.quote(cfg.db_admin_user)} --single-transaction --master-data=1 --gtid --routines"
+		f" --databases {shlex.quote(db_name)}"
+		f" | mariadb --socket={shlex.quote(str(d / 'mysqld.sock'))} -uroot"
+	)
+	runner.run("replica", ["bash", "-o", "pipefail", "-c", dump], quiet=True)
+	replica_sql(
+		cfg,
+		runner,
+		f"CHANGE MASTER TO MASTER_HOST={mysql_quote(cfg.db_host)}, MASTER_PORT={cfg.db_port},"
+		f" MASTER_USER='{REPLICA_USER}', MASTER_PASSWORD={mysql_quote(repl_pw)},"
+		f" MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5; START SLAVE;",
+	)
+
+
 def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 	"""A second MariaDB (own data directory, port HSQ_REPLICA_PORT) replicating `site`'s database with GTID."""
 	if not site_exists(cfg, site):
@@ -2009,26 +2050,26 @@ def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 		password=cfg.db_admin_password,
 		step="replica",
 	)
+	# the site's identity: a site dropped and created again under the same database name has a new
+	# password (and so a new replication password), and its replica copy is of the old database
+	identity = hashlib.sha256(f"{db_name}:{db_password}".encode()).hexdigest()[:16]
 	st = replica_status(cfg, runner)
-	if not state or st.get("Slave_SQL_Running") != "Yes" or st.get("Last_SQL_Error"):
-		log(f"copying {db_name} to the replica (consistent snapshot with its GTID position)")
-		replica_sql(cfg, runner, f"STOP SLAVE; RESET SLAVE ALL; DROP DATABASE IF EXISTS `{db_name}`;")
-		dump = (
-			f"MYSQL_PWD={shlex.quote(cfg.db_admin_password)} mariadb-dump -h{cfg.db_host} -P{cfg.db_port}"
-			f" -u{shlex.quote(cfg.db_admin_user)} --single-transaction --master-data=1 --gtid --routines"
-			f" --databases {shlex.quote(db_name)}"
-			f" | mariadb --socket={shlex.quote(str(d / 'mysqld.sock'))} -uroot"
-		)
-		runner.run("replica", ["bash", "-o", "pipefail", "-c", dump], quiet=True)
+	fresh_copy = (
+		not state
+		or state.get("identity") != identity
+		or st.get("Slave_SQL_Running") != "Yes"
+		or bool(st.get("Last_SQL_Error"))
+	)
+	if fresh_copy:
+		_replica_copy(cfg, runner, db_name, repl_pw)
+	else:
+		# the replication password follows the site's: say it again before resuming
 		replica_sql(
 			cfg,
 			runner,
-			f"CHANGE MASTER TO MASTER_HOST={mysql_quote(cfg.db_host)}, MASTER_PORT={cfg.db_port},"
-			f" MASTER_USER='{REPLICA_USER}', MASTER_PASSWORD={mysql_quote(repl_pw)},"
-			f" MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=5; START SLAVE;",
+			f"STOP SLAVE; CHANGE MASTER TO MASTER_USER='{REPLICA_USER}', MASTER_PASSWORD={mysql_quote(repl_pw)};"
+			" START SLAVE;",
 		)
-	else:
-		replica_sql(cfg, runner, "START SLAVE;")
 	# the site's own account reads there (and only there: the server is read-only)
 	replica_sql(
 		cfg,
@@ -2037,20 +2078,19 @@ def replica_start(cfg: Config, runner: Runner, site: str) -> None:
 		f" ALTER USER {mysql_quote(db_name)}@'%' IDENTIFIED BY {mysql_quote(db_password)};"
 		f" GRANT SELECT, SHOW VIEW, CREATE TEMPORARY TABLES ON `{db_name}`.* TO {mysql_quote(db_name)}@'%';",
 	)
-	state_file_text = json.dumps({"site": site, "db_name": db_name, "port": port})
+	state_file_text = json.dumps({"site": site, "db_name": db_name, "port": port, "identity": identity})
 	runner.run("replica", ["sh", "-c", f"cat > {shlex.quote(str(state_file))}"], input=state_file_text)
 	for key, value in (("read_from_replica", 1), ("replica_host", "127.0.0.1"), ("replica_db_port", port)):
 		runner.site_cmd("replica", site, "set-config", key, json.dumps(value), "--parse", quiet=True)
-	deadline = time.time() + 60
-	while time.time() < deadline:
-		st = replica_status(cfg, runner)
-		if st.get("Slave_IO_Running") == "Yes" and st.get("Slave_SQL_Running") == "Yes":
-			break
-		time.sleep(1)
-	else:
-		raise HarnessError(
-			"replica", f"replication did not start: {st.get('Last_IO_Error') or st.get('Last_SQL_Error')}"
-		)
+	st = _replica_wait_running(cfg, runner)
+	if not _replica_running(st) and not fresh_copy:
+		# the primary no longer has the binary log from the replica's position (purged, or the log was
+		# off for a while): copy again from a consistent snapshot
+		log(f"replication did not resume ({_replica_error(st)}); copying {db_name} again")
+		_replica_copy(cfg, runner, db_name, repl_pw)
+		st = _replica_wait_running(cfg, runner)
+	if not _replica_running(st):
+		raise HarnessError("replica", f"replication did not start: {_replica_error(st)}")
 	log(f"replica of {site} ({db_name}) running on 127.0.0.1:{port}; the site reads reports and lists there")
 
 

@@ -200,3 +200,30 @@ def _port_open(port: int) -> bool:
 			return True
 	except OSError:
 		return False
+
+
+def test_the_replica_resumes_after_the_site_is_created_again_or_its_position_is_gone(replica, world):
+	"""CI found it: a site dropped and created again keeps its database name but gets a new password,
+	so the replica's stored replication password was stale and `replica start` failed with "Access
+	denied for user 'hsq_repl'". And where the primary's binary log no longer holds the replica's
+	position, the harness copies the database again instead of failing."""
+	port = replica.port
+	sock = bench_path() / "replica" / "mysqld.sock"
+	# a stale replication password (what a recreated site leaves behind), then a stop
+	replica_sql("STOP SLAVE; CHANGE MASTER TO MASTER_PASSWORD='stale-password'; START SLAVE;")
+	subprocess.run(["mariadb-admin", f"--socket={sock}", "-uroot", "shutdown"], check=True, timeout=60)
+	assert wait_for(lambda: not _port_open(port), 30)
+	name = committed_complaint(world)
+	again = run_harness("replica", "start", replica.site, HSQ_REPLICA_PORT=str(port))
+	assert again.returncode == 0, again.stdout + again.stderr
+	assert wait_for(lambda: on_replica(name))
+	# a position the primary never wrote (as after its binary logs are purged): copied again
+	replica_sql("STOP SLAVE; SET GLOBAL gtid_slave_pos = '0-1-999999999'; START SLAVE;")
+	subprocess.run(["mariadb-admin", f"--socket={sock}", "-uroot", "shutdown"], check=True, timeout=60)
+	assert wait_for(lambda: not _port_open(port), 30)
+	name = committed_complaint(world)
+	again = run_harness("replica", "start", replica.site, HSQ_REPLICA_PORT=str(port))
+	assert again.returncode == 0, again.stdout + again.stderr
+	assert "copying" in again.stdout + again.stderr
+	assert wait_for(lambda: on_replica(name))
+	assert run_harness("replica", "status", replica.site, HSQ_REPLICA_PORT=str(port)).returncode == 0
