@@ -175,13 +175,14 @@ def _escalate(now: dt.datetime) -> tuple[int, dict, int]:
 	if not due:
 		return 0, {}, 0
 	_fill(RULES, ("policy", "pos", "level", "notify"), rules)
-	_fill(RECIPIENTS, ("notify", "key", "pos", "user", "notified"), Recipients().table_rows())
+	recipients = Recipients()
+	_fill(RECIPIENTS, ("notify", "key", "pos", "user", "notified"), recipients.table_rows())
 	logs = _write_logs(now)
 	# the per-day complaint cells count the escalated: level 0 -> above, before the lift
 	complaint_stats.escalating_from(f"SELECT name FROM `{DUE}` WHERE escalation_level = 0")
 	breached = frappe.db.sql(f"SELECT COUNT(*) FROM `{DUE}` WHERE NOT was_breached")[0][0]
 	_lift()
-	return logs, _digests(), breached
+	return logs, _digests(rules, recipients), breached
 
 
 def _next_rule(cutoffs: list, level: int) -> int:
@@ -265,27 +266,41 @@ def _lift() -> None:
 	)
 
 
-def _digests() -> dict:
+def _digests(rules: list, recipients: Recipients) -> dict:
 	"""Escalations by recipient: {user: {"count", "items": the first DIGEST_OVER + 1 (complaint,
-	level, notify) in the order of the sweep (policy, level, deadline, complaint, rule)}}."""
+	level, notify) in the order of the sweep (policy, level, deadline, complaint, rule)}}.
+
+	The due complaints that share a policy, their levels (from, to), department, institution and
+	registrar hear of the same people: one SQL pass counts each such group and keeps its first
+	DIGEST_OVER + 1 by deadline, and only those few rows reach Python, where each group's
+	recipients (Recipients.of, per level passed) are given the group's count and items."""
+	keep = DIGEST_OVER + 1
+	group = "d.policy, d.escalation_level, d.target, d.department, d.institution, d.registered_by"
 	rows = frappe.db.sql(
-		f"""SELECT user, name, level, notify, n FROM (
-			SELECT e.*, COUNT(*) OVER (PARTITION BY e.user) AS n, ROW_NUMBER() OVER (PARTITION BY e.user
-				ORDER BY e.seq, e.from_level, e.resolve_by, e.name, e.pos) AS rn
-			FROM (
-				SELECT COALESCE(u.user, NULLIF(d.registered_by, '')) AS user, d.name, r.level, r.notify,
-					d.seq, d.escalation_level AS from_level, d.resolve_by, r.pos
-				FROM {PASSED}
-				LEFT JOIN `{RECIPIENTS}` u ON u.notify = r.notify AND u.`key` = {RECIPIENT_KEY}
-			) e
-			WHERE e.user IS NOT NULL
+		f"""SELECT * FROM (
+			SELECT d.seq, d.policy, d.escalation_level, d.target, d.department, d.institution,
+				d.registered_by, d.name, d.resolve_by, COUNT(*) OVER (PARTITION BY {group}) AS n,
+				ROW_NUMBER() OVER (PARTITION BY {group} ORDER BY d.resolve_by, d.name) AS rn
+			FROM `{DUE}` d
 		) x
-		WHERE rn <= %(keep)s
-		ORDER BY user, rn""",
-		{"keep": DIGEST_OVER + 1},
+		WHERE rn <= %(keep)s""",
+		{"keep": keep},
+		as_dict=True,
 	)
-	digests = {}
-	for user, name, level, notify_, count in rows:
-		digest = digests.setdefault(user, {"count": count, "items": []})
-		digest["items"].append((name, level, notify_))
-	return digests
+	by_policy = {}
+	for policy, pos, level, notify_ in rules:
+		by_policy.setdefault(policy, []).append((pos, level, notify_))
+	counts, items = {}, {}
+	for row in rows:
+		for pos, level, notify_ in by_policy[row.policy]:
+			if not row.escalation_level < level <= row.target:
+				continue
+			key = (row.seq, row.escalation_level, row.resolve_by, row.name, pos)
+			for user in recipients.of(notify_, row):
+				if row.rn == 1:  # the group's count, once per group and level
+					counts[user] = counts.get(user, 0) + row.n
+				items.setdefault(user, []).append((key, (row.name, level, notify_)))
+	return {
+		user: {"count": counts[user], "items": [item for _key, item in sorted(items[user])[:keep]]}
+		for user in sorted(counts)
+	}
