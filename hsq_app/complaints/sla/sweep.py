@@ -60,6 +60,7 @@ WORK_TABLES = {
 	RECIPIENTS: """notify varchar(140) NOT NULL, `key` varchar(140) NOT NULL, pos int NOT NULL,
 		user varchar(140) NOT NULL, notified text NOT NULL, PRIMARY KEY (notify, `key`, pos)""",
 }
+UNIT, RECORD = "\x1f", "\x1e"  # separators of the digests' GROUP_CONCAT (never in a name)
 # the recipient key of a rule's level for a due complaint d and rule r (see Recipients.table_rows)
 RECIPIENT_KEY = (
 	"CASE r.notify WHEN 'Department Head' THEN d.department WHEN 'Bureau' THEN '' ELSE d.institution END"
@@ -157,21 +158,19 @@ def _update_statuses(now: dt.datetime) -> dict:
 def _escalate(now: dt.datetime) -> tuple[int, dict, int]:
 	"""Raise escalation_level one rule at a time; one log row per (complaint, level), in order.
 
-	Per policy, one locking read copies the complaints with a level now due (breached, or
+	One locking read (all policies at once) copies the complaints with a level now due (breached, or
 	breaching in this run) into DUE; each gets a log row for every level it passed (a complaint
 	that missed runs climbs several levels in one sweep, one row per level), then one UPDATE lifts
 	them all to the highest level due and marks the newly breached. Returns (log rows written,
 	digests by recipient, complaints breached by the lift)."""
 	cal = get_calendar()
-	rules, due = [], 0
+	rules, swept = [], []
 	for seq, policy in enumerate(get_policies()):
 		cutoffs = [(rule, cal.subtract_working_hours(now, rule.after_hours)) for rule in policy.escalations]
-		if not cutoffs:
-			continue
-		rows = _due(seq, policy.name, cutoffs, now)
-		if rows:
-			due += rows
+		if cutoffs:
+			swept.append((seq, policy.name, cutoffs))
 			rules += [(policy.name, pos, rule.level, rule.notify) for pos, (rule, _c) in enumerate(cutoffs)]
+	due = _due(swept, now) if swept else 0
 	if not due:
 		return 0, {}, 0
 	_fill(RULES, ("policy", "pos", "level", "notify"), rules)
@@ -190,34 +189,44 @@ def _next_rule(cutoffs: list, level: int) -> int:
 	return next(i for i, (rule, _cutoff) in enumerate(cutoffs) if rule.level > level)
 
 
-def _due(seq: int, policy: str, cutoffs: list, now: dt.datetime) -> int:
-	"""Copy the policy's complaints with a level now due into DUE, locked (raw SQL: index hints,
-	INSERT … SELECT and locking reads are beyond frappe.qb); returns how many.
+def _due(policies: list, now: dt.datetime) -> int:
+	"""Copy the complaints with a level now due into DUE, locked, in one statement for all
+	``policies`` ((position, name, cutoffs)) (raw SQL: index hints, INSERT … SELECT and locking
+	reads are beyond frappe.qb); returns how many.
 
 	Due: a breached complaint (or one breaching now: On Track / Warning past its deadline) at level
-	v whose deadline is past the cutoff of the next rule above v. One (sla_status,
+	v whose deadline is past its policy's cutoff of the next rule above v. One (sla_status,
 	escalation_level, resolve_by) index range per status and level, so complaints waiting for
-	their next level are not read and a sweep with nothing due reads no rows. ``target`` is the
-	highest level now due (cutoffs fall as levels rise)."""
-	values = {f"cutoff{i}": cutoff for i, (_rule, cutoff) in enumerate(cutoffs)}
-	values.update(seq=seq, policy=policy, now=now, stopped=STOPPED_STATES)
-	due = " OR ".join(
-		f"(c.escalation_level = {level} AND c.resolve_by <= %(cutoff{_next_rule(cutoffs, level)})s)"
-		for level in range(cutoffs[-1][0].level)
-	)
-	case = " ".join(
-		f"WHEN c.resolve_by <= %(cutoff{i})s THEN {rule.level}"
-		for i, (rule, _cutoff) in reversed(list(enumerate(cutoffs)))
-	)
+	their next level are not read, a sweep with nothing due reads no rows, and each candidate is
+	read once whatever its policy. ``target`` is the highest level now due (cutoffs fall as levels
+	rise)."""
+	values = {"now": now, "stopped": STOPPED_STATES}
+	wheres, seqs, targets = [], [], []
+	for p, (seq, policy, cutoffs) in enumerate(policies):
+		values[f"p{p}"] = policy
+		values.update({f"p{p}c{i}": cutoff for i, (_rule, cutoff) in enumerate(cutoffs)})
+		due = " OR ".join(
+			f"(c.escalation_level = {level} AND c.resolve_by <= %(p{p}c{_next_rule(cutoffs, level)})s)"
+			for level in range(cutoffs[-1][0].level)
+		)
+		wheres.append(f"(c.sla_policy = %(p{p})s AND ({due}))")
+		seqs.append(f"WHEN %(p{p})s THEN {int(seq)}")
+		target = " ".join(
+			f"WHEN c.resolve_by <= %(p{p}c{i})s THEN {rule.level}"
+			for i, (rule, _cutoff) in reversed(list(enumerate(cutoffs)))
+		)
+		targets.append(f"WHEN %(p{p})s THEN CASE {target} ELSE 0 END")
 	frappe.db.sql(
 		f"""INSERT INTO `{DUE}` (name, seq, policy, institution, department, registered_by,
 			escalation_level, target, resolve_by, was_breached)
-		SELECT c.name, %(seq)s, %(policy)s, c.institution, c.department, c.registered_by,
-			c.escalation_level, CASE {case} ELSE 0 END, c.resolve_by, c.sla_status = 'Breached'
+		SELECT c.name, CASE c.sla_policy {" ".join(seqs)} END,
+			CASE c.sla_policy {" ".join(f"WHEN %(p{p})s THEN %(p{p})s" for p in range(len(policies)))} END,
+			c.institution,
+			c.department, c.registered_by, c.escalation_level, CASE c.sla_policy {" ".join(targets)} END,
+			c.resolve_by, c.sla_status = 'Breached'
 		FROM `tabHSQ Complaint` c FORCE INDEX (`{STATUS_LEVEL_INDEX}`)
-		WHERE c.sla_status IN ('Breached', 'On Track', 'Warning') AND ({due})
-			AND (c.sla_status = 'Breached' OR c.resolve_by < %(now)s)
-			AND c.sla_policy = %(policy)s AND {OPEN_SQL}
+		WHERE c.sla_status IN ('Breached', 'On Track', 'Warning') AND ({" OR ".join(wheres)})
+			AND (c.sla_status = 'Breached' OR c.resolve_by < %(now)s) AND {OPEN_SQL}
 		FOR UPDATE""",
 		values,
 	)
@@ -271,35 +280,36 @@ def _digests(rules: list, recipients: Recipients) -> dict:
 	level, notify) in the order of the sweep (policy, level, deadline, complaint, rule)}}.
 
 	The due complaints that share a policy, their levels (from, to), department, institution and
-	registrar hear of the same people: one SQL pass counts each such group and keeps its first
-	DIGEST_OVER + 1 by deadline, and only those few rows reach Python, where each group's
-	recipients (Recipients.of, per level passed) are given the group's count and items."""
+	registrar hear of the same people: one GROUP BY counts each such group and lists its first
+	DIGEST_OVER + 1 by deadline, and only those lists reach Python, where each group's recipients
+	(Recipients.of, per level passed) are given the group's count and items."""
 	keep = DIGEST_OVER + 1
-	group = "d.policy, d.escalation_level, d.target, d.department, d.institution, d.registered_by"
-	rows = frappe.db.sql(
-		f"""SELECT * FROM (
-			SELECT d.seq, d.policy, d.escalation_level, d.target, d.department, d.institution,
-				d.registered_by, d.name, d.resolve_by, COUNT(*) OVER (PARTITION BY {group}) AS n,
-				ROW_NUMBER() OVER (PARTITION BY {group} ORDER BY d.resolve_by, d.name) AS rn
-			FROM `{DUE}` d
-		) x
-		WHERE rn <= %(keep)s""",
-		{"keep": keep},
+	groups = frappe.db.sql(
+		f"""SELECT d.seq, d.policy, d.escalation_level, d.target, d.department, d.institution,
+			d.registered_by, COUNT(*) AS n,
+			GROUP_CONCAT(CONCAT(d.resolve_by, '{UNIT}', d.name)
+				ORDER BY d.resolve_by, d.name SEPARATOR '{RECORD}' LIMIT {keep}) AS firsts
+		FROM `{DUE}` d
+		GROUP BY d.seq, d.policy, d.escalation_level, d.target, d.department, d.institution,
+			d.registered_by""",
 		as_dict=True,
 	)
 	by_policy = {}
 	for policy, pos, level, notify_ in rules:
 		by_policy.setdefault(policy, []).append((pos, level, notify_))
 	counts, items = {}, {}
-	for row in rows:
-		for pos, level, notify_ in by_policy[row.policy]:
-			if not row.escalation_level < level <= row.target:
+	for group in groups:
+		# (deadline as text: one fixed format, so it sorts as the datetime does; complaint)
+		firsts = [first.split(UNIT, 1) for first in group.firsts.split(RECORD)]
+		for pos, level, notify_ in by_policy.get(group.policy, ()):
+			if not group.escalation_level < level <= group.target:
 				continue
-			key = (row.seq, row.escalation_level, row.resolve_by, row.name, pos)
-			for user in recipients.of(notify_, row):
-				if row.rn == 1:  # the group's count, once per group and level
-					counts[user] = counts.get(user, 0) + row.n
-				items.setdefault(user, []).append((key, (row.name, level, notify_)))
+			for user in recipients.of(notify_, group):
+				counts[user] = counts.get(user, 0) + group.n
+				items.setdefault(user, []).extend(
+					((group.seq, group.escalation_level, deadline, name, pos), (name, level, notify_))
+					for deadline, name in firsts
+				)
 	return {
 		user: {"count": counts[user], "items": [item for _key, item in sorted(items[user])[:keep]]}
 		for user in sorted(counts)
