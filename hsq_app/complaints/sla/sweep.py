@@ -2,10 +2,11 @@
 escalates breached ones one level at a time (HSQ SLA Escalation Rule rows), with set-based SQL over
 indexed columns, then hands the new escalations to :mod:`hsq_app.complaints.sla.notify`.
 
-The escalations never pass through Python row by row: one locking read per policy copies the
-complaints with a level due into a temporary table of the job's connection, and the log rows, the
-per-day cells, the lift (with the breach of the complaints that breach in this run) and the digests
-are statements over that table (issue 14, part 6: 100,000 open complaints)."""
+The escalations never pass through Python row by row: one locking read copies the complaints with
+a level due into a temporary table of the job's connection, and the log rows, the per-day cells,
+the lift (with the breach of the complaints that breach in this run) and the digests are statements
+over that table; only the digests' first items per group of recipients reach Python (issue 14,
+part 6: 100,000 open complaints)."""
 
 from __future__ import annotations
 
