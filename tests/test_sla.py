@@ -1,6 +1,7 @@
 """SLA clocks: deadlines per default policy, status, workflow stamps, pauses, extensions, the sweep."""
 
 import datetime as dt
+import importlib
 import threading
 
 import chinese_calendar as cc
@@ -570,6 +571,106 @@ def test_sweep_is_set_based(swept, monkeypatch):
 	frappe.db.rollback()
 	many = statements(25)
 	assert many <= few  # (warm caches may save a query or two the second time)
+
+
+def test_a_run_that_breaches_and_escalates_counts_each_once(swept):
+	"""A complaint that passes its deadline in this run is breached and lifted in one write: it
+	counts once as breached, once per level escalated, and its head hears of it once."""
+	world = swept.world
+	moment = D(2025, 10, 15, 9)  # past the 10-14 17:30 deadline, under 7.5 working hours: level 1
+	sla.sweep(now=moment)  # whatever else the site holds is settled first
+	names = [complaint(world, received_at=D(2025, 9, 30, 10 + i)).name for i in range(2)]
+	for name in names:
+		frappe.db.set_value("HSQ Complaint", name, "sla_status", "On Track")
+	counts = sla.sweep(now=moment)
+	assert (counts["breached"], counts["warning"], counts["escalated"]) == (2, 0, 2)
+	for name in names:
+		assert frappe.db.get_value("HSQ Complaint", name, ["sla_status", "escalation_level"]) == (
+			"Breached",
+			1,
+		)
+		assert [(r.level, r.notified) for r in logs_of(name)] == [(1, world.a.head1)]
+		assert notified(name) == [world.a.head1]
+	assert sla.sweep(now=moment)["breached"] == 0
+
+
+@pytest.mark.parametrize("failing", ["_lift", "_update_statuses", "notify"])
+def test_a_sweep_that_fails_midway_leaves_nothing_and_the_next_escalates_once(swept, monkeypatch, failing):
+	"""A run that dies after its log rows (or its lift, or its statuses) are written leaves no trace:
+	the next run logs and notifies every level exactly once."""
+	job = importlib.import_module("hsq_app.complaints.sla.sweep")  # (sla.sweep is the function)
+	world = swept.world
+	doc = complaint(world, received_at=D(2025, 9, 30, 10))
+	frappe.db.set_value("HSQ Complaint", doc.name, "sla_status", "On Track")
+	frappe.db.commit()
+
+	def escalated_in_cells():
+		return [
+			frappe.db.sql(
+				f"SELECT IFNULL(SUM(escalated), 0) FROM `tab{table}` WHERE institution = %s",
+				world.a.institution,
+			)[0][0]
+			for table in (stats.DAY_STAT, stats.MONTH_STAT)
+		]
+
+	cells = escalated_in_cells()
+
+	def crash(*args, **kwargs):
+		raise RuntimeError("the worker died")
+
+	real = getattr(job, failing)
+	monkeypatch.setattr(job, failing, crash)
+	with pytest.raises(RuntimeError):
+		sla.sweep(now=D(2025, 11, 3, 9))  # levels 1-4 due at once
+	frappe.db.rollback()  # a fresh snapshot
+	assert frappe.db.get_value("HSQ Complaint", doc.name, ["sla_status", "escalation_level"]) == (
+		"On Track",
+		0,
+	)
+	assert not logs_of(doc.name) and not notified(doc.name)
+	assert escalated_in_cells() == cells
+
+	monkeypatch.setattr(job, failing, real)
+	assert sla.sweep(now=D(2025, 11, 3, 9))["escalated"] >= 4  # the same connection: work tables anew
+	assert [r.level for r in logs_of(doc.name)] == [1, 2, 3, 4]
+	assert frappe.db.get_value("HSQ Complaint", doc.name, "escalation_level") == 4
+	assert escalated_in_cells() == [n + 1 for n in cells]
+	received = notified(doc.name)
+	assert len(received) == len(set(received)) and world.a.head1 in received
+	assert sla.sweep(now=D(2025, 11, 3, 9))["escalated"] == 0
+
+
+def test_a_recipient_of_many_escalations_gets_one_digest_in_deadline_order(swept):
+	world = swept.world
+	moment = D(2025, 10, 15, 9)
+	sla.sweep(now=moment)  # whatever else the site holds is settled first
+	names = [
+		complaint(world, received_at=D(2025, 9, 30, 8) + dt.timedelta(minutes=10 * i)).name
+		for i in range(notify.DIGEST_OVER + 2)
+	]
+	for name in names:
+		frappe.db.set_value("HSQ Complaint", name, "sla_status", "On Track")
+	swept.enqueued.clear()
+	counts = sla.sweep(now=moment)
+	assert (counts["escalated"], counts["recipients"], counts["notifications"]) == (len(names), 1, 1)
+	bells = frappe.get_all(
+		"Notification Log",
+		filters={"for_user": world.a.head1, "creation": (">=", moment)},
+		fields=["subject", "document_name", "link"],
+	)
+	[bell] = [b for b in bells if not b.document_name]
+	assert str(len(names)) in bell.subject and bell.link == notify.BOARD_ROUTE
+	[(_method, job)] = [e for e in swept.enqueued if e[0].startswith("hsq_app.complaints.sla")]
+	digest = job["digests"][world.a.head1]
+	assert digest["count"] == len(names)
+	# the first DIGEST_OVER + 1, earliest deadline first
+	deadlines = dict(
+		frappe.get_all(
+			"HSQ Complaint", filters={"name": ("in", names)}, fields=["name", "resolve_by"], as_list=True
+		)
+	)
+	expected = sorted(names, key=lambda n: (deadlines[n], n))[: notify.DIGEST_OVER + 1]
+	assert [tuple(item) for item in digest["items"]] == [(n, 1, "Department Head") for n in expected]
 
 
 def test_two_sweeps_in_parallel_escalate_nothing_twice(world, monkeypatch):

@@ -277,6 +277,23 @@ def escalating(rows: list) -> None:
 				)
 
 
+def escalating_from(names_sql: str, values: dict | None = None) -> None:
+	"""Set-based :func:`escalating`: the complaints whose names ``names_sql`` selects (a SELECT of
+	one column ``name``; the SLA sweep's locked work table) are about to be lifted above level 0.
+	Their cells are named by NAME / MONTH_NAME from the complaints themselves, one UPDATE per table
+	(raw SQL: UPDATE … JOIN a grouped derived table has no frappe.qb form)."""
+	for table, name in ((DAY_STAT, NAME), (MONTH_STAT, MONTH_NAME)):
+		frappe.db.sql(
+			f"""UPDATE `tab{table}` s JOIN (
+				SELECT {name} AS cell, COUNT(*) AS n
+				FROM ({names_sql}) e STRAIGHT_JOIN `tab{COMPLAINT}` c ON c.name = e.name
+				GROUP BY cell
+			) x ON s.name = x.cell
+			SET s.escalated = s.escalated + x.n""",
+			_values(**(values or {})),
+		)
+
+
 def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:
 	"""Recompute every cell for the days of receipt start to end (default: all), one institution
 	at a time. Returns the number of cells."""

@@ -36,6 +36,24 @@ class Recipients:
 		# nobody at that level: whoever registered the complaint (首诉负责) must know
 		return users or ([row.registered_by] if row.get("registered_by") else [])
 
+	def table_rows(self) -> list[tuple]:
+		"""What :meth:`of` answers, as rows (notify, key, position, user, the users joined) for the
+		sweep's set-based writes: keyed by department for Department Head, by institution for the
+		leaders, '' for Bureau. Only levels somebody hears of; the rest fall back to the registrar."""
+		rows = []
+
+		def add(notify: str, key: str, users: list) -> None:
+			users = [u for u in users if u]
+			rows.extend((notify, key, pos, user, ", ".join(users)) for pos, user in enumerate(users))
+
+		for department, users in self.heads().items():
+			add("Department Head", department, users[:1])
+		for name, inst in self.institutions().items():
+			add("Deputy Head", name, [inst.get("deputy_head")])
+			add("Principal Head", name, [inst.get("principal_head")])
+		add("Bureau", "", self.bureau())
+		return rows
+
 	def heads(self) -> dict:
 		if self._heads is None:
 			from hsq_app.hsq_setup.departments import department_heads
