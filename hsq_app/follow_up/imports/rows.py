@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 import frappe
-from frappe import _
+from frappe import _, _lt
 from frappe.utils import getdate, today
 
 from hsq_app.hsq_setup.departments import department_mismatch
@@ -46,8 +46,12 @@ HEADER_ALIASES = {
 	"diagnosis": ("出院诊断", "诊断", "Discharge Diagnosis"),
 }
 
+# fields limited to MAX_LENGTH characters, with their labels (translated when an error says so)
+LIMITED_LABELS = {"patient_name": _lt("Patient name"), "medical_record_no": _lt("Medical record number")}
+
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")  # area code with its 0, then 7-8 digits
+PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "√"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", ""}
@@ -136,6 +140,11 @@ def parse_date(value) -> date | None:
 	text = _text(value)
 	if " " in text:  # "2026-03-14 10:30:00" from HIS exports: the day is what counts
 		text = text.split(" ", 1)[0]
+	if len(text) == 10 and text[4] == text[7] == "-":  # the usual spelling, without strptime
+		try:
+			return date.fromisoformat(text)
+		except ValueError:
+			return None
 	for fmt in DATE_FORMATS:
 		try:
 			return datetime.strptime(text, fmt).date()
@@ -146,7 +155,7 @@ def parse_date(value) -> date | None:
 
 def normalize_phone(value) -> str | None:
 	"""11-digit mobile or landline with area code (digits only); None if it is neither."""
-	digits = re.sub(r"[\s\-()（）]", "", _text(value))
+	digits = PHONE_SEPARATORS.sub("", _text(value))
 	if digits.startswith("+86"):
 		digits = digits[3:]
 	elif digits.startswith("86") and len(digits) == 13:
@@ -196,14 +205,11 @@ def clean_record(
 
 
 def _check_patient(raw: dict, values: dict, errors: list) -> None:
-	for field, label in (
-		("patient_name", _("Patient name")),
-		("medical_record_no", _("Medical record number")),
-		("diagnosis", _("Diagnosis")),
-	):
+	for field in ("patient_name", "medical_record_no", "diagnosis"):
 		values[field] = _text(raw.get(field))
-		if len(values[field]) > MAX_LENGTH and field != "diagnosis":
-			errors.append(_("{0} is longer than {1} characters").format(label, MAX_LENGTH))
+		if len(values[field]) > MAX_LENGTH and field in LIMITED_LABELS:
+			# labels translated only for an error: three lookups a row were a tenth of an import
+			errors.append(_("{0} is longer than {1} characters").format(LIMITED_LABELS[field], MAX_LENGTH))
 	if not values["patient_name"]:
 		errors.append(_("Patient name is missing"))
 	if not values["medical_record_no"]:
