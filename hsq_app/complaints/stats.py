@@ -38,6 +38,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
+from hsq_app.complaints import ledger_stats
 from hsq_app.complaints import workflow as wf
 
 COMPLAINT = "HSQ Complaint"
@@ -46,7 +47,7 @@ MONTH_STAT = "HSQ Complaint Month Stat"
 SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
 RECENT_DAYS = 62
 ALL = object()  # every department / channel
-KEY_FIELDS = ("institution", "department", "channel", "received_at")
+KEY_FIELDS = ("institution", "department", "channel", "received_at", "resolved_at")
 
 # what a cell counts: the SLA Compliance report's population (raw SQL fragments, fixed strings)
 COUNTED = "IFNULL(c.workflow_state, '') != %(not_accepted)s AND IFNULL(c.merged_into, '') = ''"
@@ -154,6 +155,14 @@ def refresh(
 		""",
 		values,
 	)
+	# the ledger's cells of the same days (hsq_app.complaints.ledger_stats), of the department
+	ledger_stats.refresh(
+		institution,
+		start,
+		end,
+		department if department is not ALL else None,
+		all_departments=department is ALL,
+	)
 
 
 def _month(day) -> date:
@@ -179,15 +188,26 @@ def on_change(doc, method=None) -> None:
 		# worklist), not in the request: a platform's burst recomputing the same day's cells in
 		# eight requests at once deadlocked on their range locks (benchmarks/README.md)
 		return
-	keys = _keys(doc.get_doc_before_save()) | _keys(doc)
+	before = doc.get_doc_before_save()
+	keys = _keys(before) | _keys(doc) | ledger_stats.resolution_key(before) | ledger_stats.resolution_key(doc)
 	if getattr(frappe.local, "request", None):
 		# in a web request: right after its commit, in a short transaction of their own. Recounted
 		# inside the user's transaction, fifty desks saving complaints of one institution and day
 		# at once deadlocked each other's saves on the cells' range locks (benchmarks/README.md)
 		_after_commit(keys)
 		return
-	for institution, department, channel, day in keys:
-		refresh(institution, day, day, department, channel)
+	for key in keys:
+		_refresh_key(key)
+
+
+def _refresh_key(key: tuple) -> None:
+	"""Recount the cells of one key: (institution, department, channel, day of receipt), or
+	("resolved", institution, day of resolution) for the resolution cells."""
+	if key[0] == "resolved" and len(key) == 3:
+		ledger_stats.refresh_resolved(key[1], key[2], key[2])
+		return
+	institution, department, channel, day = key
+	refresh(institution, day, day, department, channel)
 
 
 def _after_commit(keys: set) -> None:
@@ -209,8 +229,8 @@ def _refresh_pending(attempts: int = 3) -> None:
 	pending.clear()
 	for attempt in range(attempts):
 		try:
-			for institution, department, channel, day in keys:
-				refresh(institution, day, day, department, channel)
+			for key in keys:
+				_refresh_key(key)
 			frappe.db.commit()
 			return
 		except Exception as e:
@@ -235,9 +255,9 @@ def complaints_changed(names: list[str]) -> None:
 			.run(as_dict=True)
 		)
 		for row in rows:
-			keys |= _keys(row)
-	for institution, department, channel, day in keys:
-		refresh(institution, day, day, department, channel)
+			keys |= _keys(row) | ledger_stats.resolution_key(row)
+	for key in keys:
+		_refresh_key(key)
 
 
 def cell_names(row) -> tuple[str, str]:
@@ -284,6 +304,7 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 	institutions = frappe.db.sql_list(
 		f"SELECT DISTINCT institution FROM `tab{COMPLAINT}`"
 		f" UNION SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{ledger_stats.DAY_STAT}`"
 	)
 	first = getdate(start) if start else bounds[0]
 	last = getdate(end) if end else bounds[1]
@@ -294,14 +315,20 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 				progress(i + 1, len(institutions), institution)
 	if not start and not end:
 		# nothing is left of days outside the complaints' range
-		frappe.db.sql(
-			f"DELETE FROM `tab{DAY_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
-			{"first": first, "last": last},
-		)
-		frappe.db.sql(
-			f"DELETE FROM `tab{MONTH_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
-			{"first": first and _month(first), "last": last},
-		)
+		for day_table, month_table in (
+			(DAY_STAT, MONTH_STAT),
+			(ledger_stats.DAY_STAT, ledger_stats.MONTH_STAT),
+		):
+			frappe.db.sql(
+				f"DELETE FROM `tab{day_table}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+				{"first": first, "last": last},
+			)
+			frappe.db.sql(
+				f"DELETE FROM `tab{month_table}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+				{"first": first and _month(first), "last": last},
+			)
+	# the resolution cells of the same days (days of resolution)
+	ledger_stats.rebuild_resolved(start, end)
 	return {
 		"institutions": len(institutions),
 		"cells": frappe.db.count(DAY_STAT),
