@@ -415,3 +415,48 @@ def test_a_period_reads_whole_months_from_the_month_cells_and_the_rest_from_the_
 	assert stats.periods(D(2025, 1, 1), D(2025, 12, 31)) == [
 		(stats.MONTH_STAT, D(2025, 1, 1), D(2025, 12, 31))
 	]
+
+
+def test_the_ledger_reads_running_complaints_by_their_days_and_their_stored_status(world):
+	"""Open complaints are kept by the days of their warning and deadline; the ledger's figures
+	still count their stored SLA status, whatever it is: due or warned yesterday, today (before and
+	after now) or later, with no warning time, and stored as the sweep left it or not yet moved."""
+	w = world
+	now = now_datetime()
+	midnight = get_datetime(getdate(now))
+	days = (
+		midnight - dt.timedelta(hours=5),
+		midnight + dt.timedelta(minutes=1),
+		midnight + dt.timedelta(hours=23, minutes=59),
+		midnight + dt.timedelta(days=1, hours=10),
+		midnight + dt.timedelta(days=6),
+	)
+	warnings = (
+		None,
+		midnight - dt.timedelta(days=1),
+		midnight + dt.timedelta(hours=12),
+		midnight + dt.timedelta(days=3),
+	)
+	received = add_to_date(now, days=-8)
+	for resolve_by in days:
+		for j, warn_by in enumerate(warnings):
+			for status in ("On Track", "Warning", "Breached"):
+				doc = make_complaint(
+					w.a.institution, department=(w.a.dept1, w.a.dept2)[j % 2], received_at=received
+				)
+				doc.db_set(
+					{
+						"workflow_state": "In Progress",
+						"resolve_by": resolve_by,
+						"warn_by": warn_by,
+						"sla_status": status,
+					}
+				)
+	# a paused one: kept by its stored status
+	doc = make_complaint(w.a.institution, department=w.a.dept1, received_at=received)
+	doc.db_set({"workflow_state": "In Progress", "sla_status": "Paused", "paused_since": now})
+	period = {"from_date": str(add_days(today(), -30)), "to_date": today()}
+	for user in (w.bureau_admin, w.a.officer, w.a.head1, w.b.officer):
+		for extra in ({}, {"sla_status": "Warning"}, {"sla_status": "On Track"}, {"sla_status": "Breached"}):
+			assert_ledger_same(user, **period, **extra)
+	assert_cells_equal_rebuild()

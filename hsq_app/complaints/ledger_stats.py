@@ -299,13 +299,13 @@ def ledger_groups(filters, conditions: list) -> list | None:
 				counts[(row[0], row[1], row[2])] += int(row[3])
 		# the running complaints the days cannot answer, read from the complaints under the same
 		# filters and permissions: their stored status replaces the one the days gave
-		for row in _live_rows([c for c in conditions if c[1] != "sla_status"], now):
-			derived = day_status(row.resolve_by, row.warn_by, today)
+		for row in _live_groups([c for c in conditions if c[1] != "sla_status"], now):
+			derived = day_status(row.deadline_day, row.warn_day, today)
 			if derived == row.sla_status:
 				continue
 			if derived is not None:
-				counts[(row.category, row.workflow_state, derived)] -= 1
-			counts[(row.category, row.workflow_state, row.sla_status)] += 1
+				counts[(row.category, row.workflow_state, derived)] -= row.n
+			counts[(row.category, row.workflow_state, row.sla_status)] += row.n
 	wanted = filters.get("sla_status")
 	groups = [
 		frappe._dict(category=k[0], workflow_state=k[1], sla_status=k[2], n=n)
@@ -316,9 +316,10 @@ def ledger_groups(filters, conditions: list) -> list | None:
 	return groups
 
 
-def _live_rows(conditions: list, now) -> list:
+def _live_groups(conditions: list, now) -> list:
 	"""Running complaints whose status the days of their warning and deadline do not give: due or
-	warned today, or stored otherwise than the days say (the sweep not caught up yet)."""
+	warned today, or stored otherwise than the days say (the sweep not caught up yet), counted per
+	(category, status, stored SLA status, deadline day, warning day) in disjoint index ranges."""
 	from hsq_app.complaints.sla.clock import STOPPED_STATES
 
 	today = getdate(now)
@@ -330,45 +331,63 @@ def _live_rows(conditions: list, now) -> list:
 		[COMPLAINT, "paused_since", "is", "not set"],
 		[COMPLAINT, "resolve_by", "is", "set"],
 	]
-	fields = ["name", "category", "workflow_state", "sla_status", "resolve_by", "warn_by"]
+
+	def status(*values):
+		return [COMPLAINT, "sla_status", "in", list(values)]
+
+	def field(name, op, value):
+		return [COMPLAINT, name, op, value]
+
+	not_warned_today = [
+		field("warn_by", "<", today),
+		field("warn_by", ">=", tomorrow),
+		field("warn_by", "is", "not set"),
+	]
 	queries = [
-		# warned or due today
+		# due today
+		([status(*LIVE), field("resolve_by", ">=", today), field("resolve_by", "<", tomorrow)], None),
+		# warned today, due another day
 		(
-			[[COMPLAINT, "sla_status", "in", list(LIVE)]],
-			[
-				[COMPLAINT, "resolve_by", "between", [today, today]],
-				[COMPLAINT, "warn_by", "between", [today, today]],
-			],
+			[status(*LIVE), field("warn_by", ">=", today), field("warn_by", "<", tomorrow)],
+			[field("resolve_by", "<", today), field("resolve_by", ">=", tomorrow)],
 		),
-		# due before today, not yet Breached
-		([[COMPLAINT, "sla_status", "in", [ON_TRACK, WARNING]], [COMPLAINT, "resolve_by", "<", today]], None),
+		# due before today, not warned today, not yet Breached
+		([status(ON_TRACK, WARNING), field("resolve_by", "<", today)], not_warned_today),
 		# warned before today and due after it, not Warning
 		(
 			[
-				[COMPLAINT, "sla_status", "in", [ON_TRACK, BREACHED]],
-				[COMPLAINT, "warn_by", "<", today],
-				[COMPLAINT, "resolve_by", ">=", tomorrow],
+				status(ON_TRACK, BREACHED),
+				field("warn_by", "is", "set"),  # a date filter counts an empty date as 0001-01-01
+				field("warn_by", "<", today),
+				field("resolve_by", ">=", tomorrow),
 			],
 			None,
 		),
 		# neither warned nor due before tomorrow, not On Track
 		(
-			[[COMPLAINT, "sla_status", "in", [WARNING, BREACHED]], [COMPLAINT, "resolve_by", ">=", tomorrow]],
-			[[COMPLAINT, "warn_by", ">=", tomorrow], [COMPLAINT, "warn_by", "is", "not set"]],
+			[status(WARNING, BREACHED), field("resolve_by", ">=", tomorrow)],
+			[field("warn_by", ">=", tomorrow), field("warn_by", "is", "not set")],
 		),
 	]
-	seen = {}
+	groups = []
 	for extra, either in queries:
-		for row in frappe.get_list(
+		groups += frappe.get_list(
 			COMPLAINT,
 			filters=[*running, *extra],
 			or_filters=either,
-			fields=fields,
+			fields=[
+				"category",
+				"workflow_state",
+				"sla_status",
+				"date(resolve_by) as deadline_day",
+				"date(warn_by) as warn_day",
+				"count(*) as n",
+			],
+			group_by="category, workflow_state, sla_status, deadline_day, warn_day",
+			order_by="category",
 			limit_page_length=0,
-			order_by="name",
-		):
-			seen[row.name] = row
-	return list(seen.values())
+		)
+	return groups
 
 
 def received_figures(institutions: list[str], start: date, end: date) -> dict:

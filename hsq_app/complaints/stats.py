@@ -333,6 +333,9 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 		"institutions": len(institutions),
 		"cells": frappe.db.count(DAY_STAT),
 		"month_cells": frappe.db.count(MONTH_STAT),
+		"ledger_cells": frappe.db.count(ledger_stats.DAY_STAT),
+		"ledger_month_cells": frappe.db.count(ledger_stats.MONTH_STAT),
+		"resolution_cells": frappe.db.count(ledger_stats.RESOLUTION_STAT),
 	}
 
 
