@@ -90,20 +90,26 @@ def _month(day) -> date:
 	return getdate(day).replace(day=1)
 
 
-def refresh(institution: str | None, start, end, department=None, all_departments: bool = True) -> None:
+ALL = object()  # every department and category
+
+
+def refresh(institution: str | None, start, end, department=ALL, category=ALL) -> None:
 	"""Recompute an institution's ledger cells for the days of receipt start to end (inclusive): of
-	one department (None: the complaints without one) or of all; then those months' month cells."""
+	one department and category (None: the complaints without one) or, by default, of all; then
+	those months' month cells, from the day cells of the same slice."""
 	values = _values(
 		institution=institution,
 		start=getdate(start),
 		until=add_days(getdate(end), 1),
-		department=department,
+		department=None if department is ALL else department,
+		category=None if category is ALL else category,
 		now=now_datetime(),
 	)
 	cell, rows = ["s.institution <=> %(institution)s"], ["c.institution <=> %(institution)s"]
-	if not all_departments:
-		cell.append("s.department <=> %(department)s")
-		rows.append("c.department <=> %(department)s")
+	if department is not ALL and category is not ALL:
+		# one complaint's slice: over the (institution, department, category, day) indexes
+		cell += ["s.department <=> %(department)s", "s.category <=> %(category)s"]
+		rows += ["c.department <=> %(department)s", "c.category <=> %(category)s"]
 	frappe.db.sql(
 		f"DELETE s FROM `tab{DAY_STAT}` s WHERE s.day >= %(start)s AND s.day < %(until)s"
 		f" AND {' AND '.join(cell)}",

@@ -47,7 +47,7 @@ MONTH_STAT = "HSQ Complaint Month Stat"
 SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
 RECENT_DAYS = 62
 ALL = object()  # every department / channel
-KEY_FIELDS = ("institution", "department", "channel", "received_at", "resolved_at")
+KEY_FIELDS = ("institution", "department", "channel", "category", "received_at", "resolved_at")
 
 # what a cell counts: the SLA Compliance report's population (raw SQL fragments, fixed strings)
 COUNTED = "IFNULL(c.workflow_state, '') != %(not_accepted)s AND IFNULL(c.merged_into, '') = ''"
@@ -155,14 +155,10 @@ def refresh(
 		""",
 		values,
 	)
-	# the ledger's cells of the same days (hsq_app.complaints.ledger_stats), of the department
-	ledger_stats.refresh(
-		institution,
-		start,
-		end,
-		department if department is not ALL else None,
-		all_departments=department is ALL,
-	)
+	if department is ALL and channel is ALL:
+		# a whole institution's days (a rebuild): the ledger's cells of the same days too (one
+		# complaint's ledger cells are recounted by their own key, see _keys)
+		ledger_stats.refresh(institution, start, end)
 
 
 def _month(day) -> date:
@@ -170,11 +166,17 @@ def _month(day) -> date:
 
 
 def _keys(doc) -> set:
-	return (
-		{(doc.get("institution"), doc.get("department"), doc.get("channel"), getdate(doc.received_at))}
-		if doc and doc.get("received_at")
-		else set()
-	)
+	"""The cells a complaint is counted in: its SLA cells (institution, department, channel, day of
+	receipt), its ledger cells ("ledger", institution, department, category, day of receipt) and its
+	resolution cells ("resolved", institution, day of resolution)."""
+	if not doc:
+		return set()
+	keys = ledger_stats.resolution_key(doc)
+	if doc.get("received_at"):
+		day = getdate(doc.received_at)
+		keys.add((doc.get("institution"), doc.get("department"), doc.get("channel"), day))
+		keys.add(("ledger", doc.get("institution"), doc.get("department"), doc.get("category"), day))
+	return keys
 
 
 def on_change(doc, method=None) -> None:
@@ -189,7 +191,7 @@ def on_change(doc, method=None) -> None:
 		# eight requests at once deadlocked on their range locks (benchmarks/README.md)
 		return
 	before = doc.get_doc_before_save()
-	keys = _keys(before) | _keys(doc) | ledger_stats.resolution_key(before) | ledger_stats.resolution_key(doc)
+	keys = _keys(before) | _keys(doc)
 	if getattr(frappe.local, "request", None):
 		# in a web request: right after its commit, in a short transaction of their own. Recounted
 		# inside the user's transaction, fifty desks saving complaints of one institution and day
@@ -201,10 +203,13 @@ def on_change(doc, method=None) -> None:
 
 
 def _refresh_key(key: tuple) -> None:
-	"""Recount the cells of one key: (institution, department, channel, day of receipt), or
-	("resolved", institution, day of resolution) for the resolution cells."""
+	"""Recount the cells of one key (see _keys)."""
 	if key[0] == "resolved" and len(key) == 3:
 		ledger_stats.refresh_resolved(key[1], key[2], key[2])
+		return
+	if key[0] == "ledger" and len(key) == 5:
+		_tag, institution, department, category, day = key
+		ledger_stats.refresh(institution, day, day, department, category)
 		return
 	institution, department, channel, day = key
 	refresh(institution, day, day, department, channel)
@@ -255,7 +260,7 @@ def complaints_changed(names: list[str]) -> None:
 			.run(as_dict=True)
 		)
 		for row in rows:
-			keys |= _keys(row) | ledger_stats.resolution_key(row)
+			keys |= _keys(row)
 	for key in keys:
 		_refresh_key(key)
 

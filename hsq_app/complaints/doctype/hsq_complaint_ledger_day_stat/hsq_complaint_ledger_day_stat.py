@@ -12,6 +12,10 @@ class HSQComplaintLedgerDayStat(Document):
 def on_doctype_update():
 	import frappe
 
-	# one complaint's slice (a save refreshes its institution and department on its day)
-	frappe.db.add_index("HSQ Complaint Ledger Day Stat", ["institution", "department", "day"], "slice_index")
+	# one complaint's slice (a save refreshes its institution, department and category on its day)
+	frappe.db.add_index(
+		"HSQ Complaint Ledger Day Stat",
+		["institution", "department", "category", "day"],
+		"category_slice_index",
+	)
 	frappe.db.add_index("HSQ Complaint Ledger Day Stat", ["day"])

@@ -12,6 +12,8 @@ def on_doctype_update():
 	import frappe
 
 	frappe.db.add_index(
-		"HSQ Complaint Ledger Month Stat", ["institution", "department", "day"], "slice_index"
+		"HSQ Complaint Ledger Month Stat",
+		["institution", "department", "category", "day"],
+		"category_slice_index",
 	)
 	frappe.db.add_index("HSQ Complaint Ledger Month Stat", ["day"])
