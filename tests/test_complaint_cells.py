@@ -460,3 +460,25 @@ def test_the_ledger_reads_running_complaints_by_their_days_and_their_stored_stat
 		for extra in ({}, {"sla_status": "Warning"}, {"sla_status": "On Track"}, {"sla_status": "Breached"}):
 			assert_ledger_same(user, **period, **extra)
 	assert_cells_equal_rebuild()
+
+
+def test_a_viewer_with_shared_complaints_is_counted_from_the_complaints(world):
+	"""A complaint shared with a department head (outside their department) is in their ledger:
+	the cells cannot tell it apart, so their figures are counted from the complaints."""
+	w = world
+	doc = make_complaint(
+		w.a.institution, department=w.a.dept2, received_at=add_to_date(now_datetime(), days=-2)
+	)
+	period = {"from_date": str(add_days(today(), -30)), "to_date": today()}
+	before = assert_ledger_same(w.a.head1, **period)
+	frappe.share.add_docshare(
+		"HSQ Complaint", doc.name, w.a.head1, read=1, flags={"ignore_share_permission": True}
+	)
+	as_user(w.a.head1)
+	try:
+		f = frappe._dict(period)
+		assert ledger_stats.ledger_groups(f, complaint_ledger.build_filters(f)) is None
+		groups = complaint_ledger.counts(complaint_ledger.build_filters(f), f)
+		assert sum(g.n for g in groups) == sum(n for *_k, n in before) + 1
+	finally:
+		frappe.set_user("Administrator")

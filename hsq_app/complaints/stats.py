@@ -26,6 +26,11 @@ cells in the same transaction (``escalating``, cells named from the rows it read
 them. ``rebuild()`` recomputes any range (the
 ``build_complaint_stats`` patch, ``bench execute hsq_app.complaints.stats.rebuild``); the daily
 job recomputes the last RECENT_DAYS days of receipt as a safety net.
+
+The same doors keep the Complaint Ledger's and the Monthly Bureau Summary's cells
+(hsq_app.complaints.ledger_stats): a complaint's keys (``_keys``) name its SLA cells, its ledger
+cells (institution, department, category, day of receipt) and its resolution cells (institution,
+day of resolution); ``rebuild`` recomputes all three.
 """
 
 from __future__ import annotations
