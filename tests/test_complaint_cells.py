@@ -482,3 +482,24 @@ def test_a_viewer_with_shared_complaints_is_counted_from_the_complaints(world):
 		assert sum(g.n for g in groups) == sum(n for *_k, n in before) + 1
 	finally:
 		frappe.set_user("Administrator")
+
+
+def test_a_full_rebuild_leaves_no_stale_month(world):
+	"""A complaint deleted behind the app on a day before every other complaint: a full rebuild
+	drops its day cells and its month cells (the months are added up after the stale days go)."""
+	w = world
+	first = frappe.db.sql("SELECT MIN(received_at) FROM `tabHSQ Complaint`")[0][0] or now_datetime()
+	doc = make_complaint(w.b.institution, department=w.b.dept1, received_at=add_to_date(first, days=-1))
+	frappe.db.sql("DELETE FROM `tabHSQ Complaint` WHERE name = %s", doc.name)  # behind the app
+	stats.rebuild()
+	for day_table, month_table in (
+		(stats.DAY_STAT, stats.MONTH_STAT),
+		(ledger_stats.DAY_STAT, ledger_stats.MONTH_STAT),
+	):
+		days = frappe.db.sql(
+			f"SELECT institution, DATE_FORMAT(day, '%Y-%m-01'), SUM(total) FROM `tab{day_table}` GROUP BY 1, 2"
+		)
+		months = frappe.db.sql(f"SELECT institution, day, SUM(total) FROM `tab{month_table}` GROUP BY 1, 2")
+		assert sorted((i, str(d), int(n)) for i, d, n in days) == sorted(
+			(i, str(d), int(n)) for i, d, n in months
+		)

@@ -314,17 +314,15 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 	institutions = frappe.db.sql_list(
 		f"SELECT DISTINCT institution FROM `tab{COMPLAINT}`"
 		f" UNION SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{MONTH_STAT}`"
 		f" UNION SELECT DISTINCT institution FROM `tab{ledger_stats.DAY_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{ledger_stats.MONTH_STAT}`"
 	)
 	first = getdate(start) if start else bounds[0]
 	last = getdate(end) if end else bounds[1]
-	if first and last:
-		for i, institution in enumerate(institutions):
-			refresh(institution, first, last)
-			if progress:
-				progress(i + 1, len(institutions), institution)
 	if not start and not end:
-		# nothing is left of days outside the complaints' range
+		# nothing is left of days outside the complaints' range, before the months within it are
+		# added up again from their day cells (a stale day cell would live on in its month)
 		for day_table, month_table in (
 			(DAY_STAT, MONTH_STAT),
 			(ledger_stats.DAY_STAT, ledger_stats.MONTH_STAT),
@@ -337,6 +335,11 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 				f"DELETE FROM `tab{month_table}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
 				{"first": first and _month(first), "last": last},
 			)
+	if first and last:
+		for i, institution in enumerate(institutions):
+			refresh(institution, first, last)
+			if progress:
+				progress(i + 1, len(institutions), institution)
 	# the resolution cells of the same days (days of resolution)
 	ledger_stats.rebuild_resolved(start, end)
 	return {
