@@ -26,6 +26,11 @@ cells in the same transaction (``escalating``, cells named from the rows it read
 them. ``rebuild()`` recomputes any range (the
 ``build_complaint_stats`` patch, ``bench execute hsq_app.complaints.stats.rebuild``); the daily
 job recomputes the last RECENT_DAYS days of receipt as a safety net.
+
+The same doors keep the Complaint Ledger's and the Monthly Bureau Summary's cells
+(hsq_app.complaints.ledger_stats): a complaint's keys (``_keys``) name its SLA cells, its ledger
+cells (institution, department, category, day of receipt) and its resolution cells (institution,
+day of resolution); ``rebuild`` recomputes all three.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
+from hsq_app.complaints import ledger_stats
 from hsq_app.complaints import workflow as wf
 
 COMPLAINT = "HSQ Complaint"
@@ -46,7 +52,7 @@ MONTH_STAT = "HSQ Complaint Month Stat"
 SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
 RECENT_DAYS = 62
 ALL = object()  # every department / channel
-KEY_FIELDS = ("institution", "department", "channel", "received_at")
+KEY_FIELDS = ("institution", "department", "channel", "category", "received_at", "resolved_at")
 
 # what a cell counts: the SLA Compliance report's population (raw SQL fragments, fixed strings)
 COUNTED = "IFNULL(c.workflow_state, '') != %(not_accepted)s AND IFNULL(c.merged_into, '') = ''"
@@ -154,6 +160,10 @@ def refresh(
 		""",
 		values,
 	)
+	if department is ALL and channel is ALL:
+		# a whole institution's days (a rebuild): the ledger's cells of the same days too (one
+		# complaint's ledger cells are recounted by their own key, see _keys)
+		ledger_stats.refresh(institution, start, end)
 
 
 def _month(day) -> date:
@@ -161,11 +171,17 @@ def _month(day) -> date:
 
 
 def _keys(doc) -> set:
-	return (
-		{(doc.get("institution"), doc.get("department"), doc.get("channel"), getdate(doc.received_at))}
-		if doc and doc.get("received_at")
-		else set()
-	)
+	"""The cells a complaint is counted in: its SLA cells (institution, department, channel, day of
+	receipt), its ledger cells ("ledger", institution, department, category, day of receipt) and its
+	resolution cells ("resolved", institution, day of resolution)."""
+	if not doc:
+		return set()
+	keys = ledger_stats.resolution_key(doc)
+	if doc.get("received_at"):
+		day = getdate(doc.received_at)
+		keys.add((doc.get("institution"), doc.get("department"), doc.get("channel"), day))
+		keys.add(("ledger", doc.get("institution"), doc.get("department"), doc.get("category"), day))
+	return keys
 
 
 def on_change(doc, method=None) -> None:
@@ -179,15 +195,29 @@ def on_change(doc, method=None) -> None:
 		# worklist), not in the request: a platform's burst recomputing the same day's cells in
 		# eight requests at once deadlocked on their range locks (benchmarks/README.md)
 		return
-	keys = _keys(doc.get_doc_before_save()) | _keys(doc)
+	before = doc.get_doc_before_save()
+	keys = _keys(before) | _keys(doc)
 	if getattr(frappe.local, "request", None):
 		# in a web request: right after its commit, in a short transaction of their own. Recounted
 		# inside the user's transaction, fifty desks saving complaints of one institution and day
 		# at once deadlocked each other's saves on the cells' range locks (benchmarks/README.md)
 		_after_commit(keys)
 		return
-	for institution, department, channel, day in keys:
-		refresh(institution, day, day, department, channel)
+	for key in keys:
+		_refresh_key(key)
+
+
+def _refresh_key(key: tuple) -> None:
+	"""Recount the cells of one key (see _keys)."""
+	if key[0] == "resolved" and len(key) == 3:
+		ledger_stats.refresh_resolved(key[1], key[2], key[2])
+		return
+	if key[0] == "ledger" and len(key) == 5:
+		_tag, institution, department, category, day = key
+		ledger_stats.refresh(institution, day, day, department, category)
+		return
+	institution, department, channel, day = key
+	refresh(institution, day, day, department, channel)
 
 
 def _after_commit(keys: set) -> None:
@@ -209,8 +239,8 @@ def _refresh_pending(attempts: int = 3) -> None:
 	pending.clear()
 	for attempt in range(attempts):
 		try:
-			for institution, department, channel, day in keys:
-				refresh(institution, day, day, department, channel)
+			for key in keys:
+				_refresh_key(key)
 			frappe.db.commit()
 			return
 		except Exception as e:
@@ -236,8 +266,8 @@ def complaints_changed(names: list[str]) -> None:
 		)
 		for row in rows:
 			keys |= _keys(row)
-	for institution, department, channel, day in keys:
-		refresh(institution, day, day, department, channel)
+	for key in keys:
+		_refresh_key(key)
 
 
 def cell_names(row) -> tuple[str, str]:
@@ -301,28 +331,41 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 	institutions = frappe.db.sql_list(
 		f"SELECT DISTINCT institution FROM `tab{COMPLAINT}`"
 		f" UNION SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{MONTH_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{ledger_stats.DAY_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{ledger_stats.MONTH_STAT}`"
 	)
 	first = getdate(start) if start else bounds[0]
 	last = getdate(end) if end else bounds[1]
+	if not start and not end:
+		# nothing is left of days outside the complaints' range, before the months within it are
+		# added up again from their day cells (a stale day cell would live on in its month)
+		for day_table, month_table in (
+			(DAY_STAT, MONTH_STAT),
+			(ledger_stats.DAY_STAT, ledger_stats.MONTH_STAT),
+		):
+			frappe.db.sql(
+				f"DELETE FROM `tab{day_table}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+				{"first": first, "last": last},
+			)
+			frappe.db.sql(
+				f"DELETE FROM `tab{month_table}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
+				{"first": first and _month(first), "last": last},
+			)
 	if first and last:
 		for i, institution in enumerate(institutions):
 			refresh(institution, first, last)
 			if progress:
 				progress(i + 1, len(institutions), institution)
-	if not start and not end:
-		# nothing is left of days outside the complaints' range
-		frappe.db.sql(
-			f"DELETE FROM `tab{DAY_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
-			{"first": first, "last": last},
-		)
-		frappe.db.sql(
-			f"DELETE FROM `tab{MONTH_STAT}` WHERE day < %(first)s OR day > %(last)s OR %(first)s IS NULL",
-			{"first": first and _month(first), "last": last},
-		)
+	# the resolution cells of the same days (days of resolution)
+	ledger_stats.rebuild_resolved(start, end)
 	return {
 		"institutions": len(institutions),
 		"cells": frappe.db.count(DAY_STAT),
 		"month_cells": frappe.db.count(MONTH_STAT),
+		"ledger_cells": frappe.db.count(ledger_stats.DAY_STAT),
+		"ledger_month_cells": frappe.db.count(ledger_stats.MONTH_STAT),
+		"resolution_cells": frappe.db.count(ledger_stats.RESOLUTION_STAT),
 	}
 
 

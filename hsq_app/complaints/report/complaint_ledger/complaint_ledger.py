@@ -5,12 +5,15 @@
 Rows come from ``frappe.get_list``, so institution and department isolation applies exactly as
 in the list view; the complainant's name is shown only to roles that may read it. The desk shows
 the latest rows (the limit filter: a county's year is half a million complaints); the summary and
-the chart count every matching complaint in one grouped query.
+the chart count every matching complaint: added up from the kept cells of
+hsq_app.complaints.ledger_stats under the same filters and permissions, or, for the filters the
+cells do not hold (channel, finding, no period), in one grouped query over the complaints.
 """
 
 import frappe
 from frappe import _
 
+from hsq_app.complaints import ledger_stats
 from hsq_app.complaints import workflow as wf
 from hsq_app.complaints.repeats import counted
 
@@ -79,7 +82,7 @@ def execute(filters=None):
 				row[f] = _(row[f])
 		if show_identity and row.is_anonymous:
 			row.complainant_name = _("Anonymous")
-	groups = counts(conditions)
+	groups = counts(conditions, filters)
 	total = sum(g.n for g in groups)
 	message = None
 	if total > len(rows):
@@ -90,9 +93,16 @@ def execute(filters=None):
 	return columns, rows, message, chart(groups), summary(groups, total)
 
 
-def counts(conditions) -> list:
-	"""Complaints per (category, status, SLA status) under the filters and the viewer's permissions:
-	one grouped query, so the figures cover every matching row, not only those shown."""
+def counts(conditions, filters=None) -> list:
+	"""Complaints per (category, status, SLA status) under the filters and the viewer's permissions,
+	every matching row, not only those shown: from the cells when they can answer."""
+	groups = ledger_stats.ledger_groups(filters, conditions) if filters is not None else None
+	return groups if groups is not None else counts_from_complaints(conditions)
+
+
+def counts_from_complaints(conditions) -> list:
+	"""The same counted from the complaints in one grouped query (what the report read before the
+	cells; the reference they are tested against)."""
 	return frappe.get_list(
 		"HSQ Complaint",
 		filters=conditions,
