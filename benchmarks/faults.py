@@ -270,7 +270,6 @@ def db_restart(args):
 	connect(args.site)
 	import random
 
-
 	departments = bm.setup_world()
 	bm.wipe()
 	bm.make_complaints(args.complaints, departments, frappe.utils.now_datetime(), random.Random(1))
