@@ -2,6 +2,7 @@
 after the commit; the desk's registration and workflow actions assign in the request (issue 14)."""
 
 import time
+from unittest.mock import patch
 
 import frappe
 import pytest
@@ -159,9 +160,12 @@ def test_one_job_a_second_takes_every_complaint_of_that_second(http_intake):
 	jobs = [kw for method, kw in http_intake.enqueued if method == worklist.JOB]
 	assert len(jobs) == 4 and len({j["job_id"] for j in jobs}) <= 2  # within one or two seconds
 	assert all(frappe.cache.sismember(worklist.WAITING, n) for n in names)
-	started = time.time()
-	assert worklist.drain(bucket=jobs[-1]["bucket"]) >= 4
-	assert time.time() - started < 2  # waits at most for its second to end
+	waits = []
+	real_sleep = time.sleep
+	with patch.object(worklist.time, "sleep", lambda s: (waits.append(s), real_sleep(s))):
+		assert worklist.drain(bucket=jobs[-1]["bucket"]) >= 4
+	# it waits at most for its second to end (the wait, not the work: a loaded machine is slow)
+	assert all(0 < s <= worklist.BATCH_SECONDS + worklist.MARGIN_SECONDS for s in waits)
 	assert all(open_todos(n) == {w.a.officer} for n in names)
 
 
