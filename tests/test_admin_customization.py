@@ -53,6 +53,12 @@ def committed_admin_work(shared_world):
 	frappe.db.delete(
 		"Property Setter", {"doc_type": "HSQ Complaint", "field_name": "demands", "property": "label"}
 	)
+	if any(doctype == "HSQ Complaint" for doctype, _name in made):
+		# deleted behind the app: the report cells that counted them are recounted (a later test's
+		# monthly summary read one stale complaint of today from them)
+		from factories import _recount_complaint_cells
+
+		_recount_complaint_cells()
 	_drop_field()
 	frappe.clear_cache(doctype="HSQ Complaint")
 	frappe.db.commit()  # undo what the test committed
