@@ -188,3 +188,105 @@ def test_a_redis_that_refuses_the_job_does_not_fail_the_stored_complaint(http_in
 	monkeypatch.setattr(frappe, "enqueue", lambda method, **kw: None)  # Redis is back
 	worklist.catch_up()  # the hourly safety net
 	assert open_todos(name) == {w.a.officer}
+
+
+def _intake(http_intake, **extra):
+	w = http_intake.w
+	payload = {"channel": "12345 Hotline", "external_ref": uid("GD"), "institution": w.a.institution}
+	payload.update(category="Waiting Time", description="挂号排队两小时", **extra)
+	resp = request(
+		"POST", "/api/method/hsq_app.api.intake.create_complaint", token=http_intake.token, json_body=payload
+	)
+	assert resp.status_code == 200, resp.body
+	name = resp.body["message"]["name"]
+	http_intake.made.append(name)
+	return name
+
+
+def _assignment_records(name):
+	"""What the officers, the timeline and the bell see of a complaint's assignment, names and
+	times left out."""
+	todos = frappe.get_all(
+		"ToDo",
+		filters={"reference_type": "HSQ Complaint", "reference_name": name},
+		fields=[
+			"status",
+			"priority",
+			"date",
+			"description",
+			"assigned_by",
+			"assigned_by_full_name",
+			"allocated_to",
+		],
+	)
+	comments = frappe.get_all(
+		"Comment",
+		filters={"reference_doctype": "HSQ Complaint", "reference_name": name, "comment_type": "Assigned"},
+		fields=["comment_email", "content"],
+	)
+	bell = frappe.get_all(
+		"Notification Log",
+		filters={"document_type": "HSQ Complaint", "document_name": name},
+		fields=["type", "for_user", "from_user", "subject", "email_content", "read"],
+	)
+	assign = frappe.parse_json(frappe.db.get_value("HSQ Complaint", name, "_assign") or "[]")
+	return [
+		[{**t, "description": t.description.replace(name, "<name>")} for t in todos],
+		[{**c, "content": c.content.replace(name, "<name>")} for c in comments],
+		[
+			{
+				**n,
+				"subject": n.subject.replace(name, "<name>"),
+				"email_content": n.email_content.replace(name, "<name>"),
+			}
+			for n in bell
+		],
+		assign,
+	]
+
+
+def test_a_seconds_complaints_are_assigned_together_as_frappe_assigns_one(http_intake):
+	"""The job registers a second's fresh complaints together (a few statements, not a document
+	insert per ToDo, comment and notification): the officer's ToDo, the timeline's line, `_assign`
+	and the bell are what Frappe's assign_to.add makes for the same complaint one by one."""
+	w = http_intake.w
+	together = [_intake(http_intake, is_anonymous=1) for _ in range(3)]
+	alone = _intake(http_intake, is_anonymous=1)
+	frappe.db.rollback()
+	jobs = [kw for method, kw in http_intake.enqueued if method == worklist.JOB]
+	frappe.cache.srem(worklist.WAITING, alone)
+	assert worklist.drain(bucket=jobs[-1]["bucket"]) >= 3
+	http_intake.enqueued.clear()
+	worklist.assign(alone)  # one by one, through assign_to.add (the catch-up's way)
+	frappe.db.commit()
+	for method, kw in http_intake.enqueued:  # the notification job assign_to.add queued
+		if method.endswith("make_notification_logs"):
+			frappe.get_attr(method)(doc=kw["doc"], users=kw["users"])
+	frappe.db.commit()
+	expected = _assignment_records(alone)
+	todos, comments, bell, assign = expected
+	assert [t["allocated_to"] for t in todos] == [w.a.officer] and assign == [w.a.officer]
+	assert len(comments) == 1 and [n["for_user"] for n in bell] == [w.a.officer]
+	for name in together:
+		assert _assignment_records(name) == expected
+	frappe.db.delete("Notification Log", {"document_name": ("in", [*together, alone])})
+	frappe.db.commit()
+
+
+def test_a_complaint_acted_on_before_its_job_is_left_as_the_action_left_it(http_intake):
+	"""A quality officer dispatched the complaint before the job ran: the job neither adds the
+	officer's ToDo again nor takes the head's away, and still sends the registration SMS."""
+	w = http_intake.w
+	acted = _intake(http_intake, complainant_phone="13700000001")
+	fresh = _intake(http_intake, is_anonymous=1)
+	frappe.db.commit()
+	act(w.a.officer, acted, "Dispatch", department=w.a.dept1)
+	frappe.db.commit()
+	frappe.set_user("Administrator")
+	jobs = [kw for method, kw in http_intake.enqueued if method == worklist.JOB]
+	assert worklist.drain(bucket=jobs[-1]["bucket"]) >= 2
+	assert open_todos(acted) == {w.a.head1} and open_todos(fresh) == {w.a.officer}
+	assert registration_sms(acted) == 1
+	worklist.drain()  # nothing waits any more; a run of assign changes nothing
+	worklist.assign(fresh)
+	assert frappe.db.count("ToDo", {"reference_name": fresh}) == 1

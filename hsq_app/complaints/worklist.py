@@ -27,7 +27,7 @@ import time
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from hsq_app.complaints import complainant_sms, repeats, routing, stats
+from hsq_app.complaints import complainant_sms, registration, repeats, routing, stats
 from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import LOG as SMS_LOG
 
@@ -36,6 +36,7 @@ WAITING = "hsq_worklist_waiting"  # Redis set of the complaints whose job has no
 BATCH_SECONDS = 1
 MARGIN_SECONDS = 0.3  # a name added at the very end of a second is in the set before its job looks
 BATCH_LIMIT = 500  # complaints a job takes; a longer burst's rest is taken by its later seconds' jobs
+CHUNK = 100  # complaints registered in one transaction (register)
 CATCH_UP_DAYS = 3
 
 
@@ -63,26 +64,42 @@ def enqueue(name: str) -> None:
 
 
 def drain(bucket: int | None = None) -> int:
-	"""The job: when its second is over, every waiting complaint's work (:func:`assign`), each
-	committed on its own. A complaint whose work fails is logged and left to :func:`catch_up`."""
+	"""The job: when its second is over, every waiting complaint's work: the fresh ones together
+	(:func:`register`, a transaction per ``CHUNK``), any other one by :func:`assign`, committed on
+	its own. A complaint whose work fails is logged and left to :func:`catch_up`."""
 	if bucket is not None:
 		wait = (bucket + 1) * BATCH_SECONDS + MARGIN_SECONDS - time.time()
 		if wait > 0:
 			time.sleep(min(wait, BATCH_SECONDS + MARGIN_SECONDS))
+	waiting = []
+	while len(waiting) < BATCH_LIMIT and (name := frappe.cache.spop(WAITING)):
+		waiting.append(frappe.safe_decode(name))
 	done = []
-	while len(done) < BATCH_LIMIT and (name := frappe.cache.spop(WAITING)):
-		name = frappe.safe_decode(name)
+	for start in range(0, len(waiting), CHUNK):
+		chunk = waiting[start : start + CHUNK]
 		try:
-			_assign_retrying(name)
-			done.append(name)
-		except Exception:
+			registered = _register_retrying(chunk)
+		except Exception:  # the chunk's complaints one by one, the way catch_up does
 			frappe.db.rollback()
-			frappe.log_error(
-				title=f"worklist: {name} (catch_up retries it)",
-				reference_doctype="HSQ Complaint",
-				reference_name=name,
-			)
+			frappe.log_error(title="worklist: a second's complaints taken one by one")
 			frappe.db.commit()
+			registered = []
+		done += registered
+		registered = set(registered)
+		for name in chunk:
+			if name in registered:
+				continue
+			try:
+				_assign_retrying(name)
+				done.append(name)
+			except Exception:
+				frappe.db.rollback()
+				frappe.log_error(
+					title=f"worklist: {name} (catch_up retries it)",
+					reference_doctype="HSQ Complaint",
+					reference_name=name,
+				)
+				frappe.db.commit()
 	# their report cells, once for the whole second (a day's cells recomputed once, not once a
 	# complaint)
 	if done:
@@ -94,6 +111,21 @@ def drain(bucket: int | None = None) -> int:
 			frappe.log_error(title="worklist: report cells not recounted (the daily recount will)")
 			frappe.db.commit()
 	return len(done)
+
+
+def _register_retrying(names: list[str], attempts: int = 3) -> list[str]:
+	"""register and commit; a deadlock with the requests meanwhile is retried."""
+	for attempt in range(attempts):
+		try:
+			registered = register(names)
+			frappe.db.commit()
+			return registered
+		except Exception as e:
+			frappe.db.rollback()
+			if attempt + 1 == attempts or not (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e)):
+				raise
+			time.sleep(0.05 * (attempt + 1))
+	return []
 
 
 def _assign_retrying(name: str, attempts: int = 3) -> None:
@@ -131,6 +163,13 @@ def assign(complaint: str, cells: bool = True) -> None:
 	)
 	if not sent:
 		complainant_sms.notify(doc, complainant_sms.REGISTERED)
+
+
+def register(names: list[str]) -> list[str]:
+	"""The work of :func:`assign` for freshly registered complaints, set-based (see
+	hsq_app.complaints.registration); returns the names done. The others (gone, already acted on or
+	assigned) are left to :func:`assign`."""
+	return registration.register(names)
 
 
 def catch_up() -> int:
