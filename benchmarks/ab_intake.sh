@@ -20,7 +20,7 @@ run() { # code label
 	sleep 10
 	echo "== $2 $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)"
 	(cd "$B/sites" && runuser -u frappe -- ../env/bin/python "$here/benchmarks/load.py" --site "${SITE:?}" \
-		--url "${URL:?}" --seconds "${SECS:-20}" --only intake,note | grep -E "intake|Note")
+		--url "${URL:?}" --seconds "${SECS:-20}" --only intake,note --cpu | grep -E "intake|Note")
 }
 for i in $(seq 1 "${ROUNDS:-2}"); do
 	run "$here" "this$i"

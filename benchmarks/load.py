@@ -105,6 +105,67 @@ class Stats:
 		}
 
 
+# ----------------------------------------------------------------------------------- CPU per request
+
+GROUPS = {  # what the production shape runs, by a piece of its command line
+	"gunicorn": "gunicorn",
+	"worker short": "worker --queue short",
+	"workers default, long": ("worker --queue default", "worker --queue long"),
+	"MariaDB (shared)": "mariadbd",
+	"Redis (shared)": "redis-server",
+}
+
+
+def cpu_seconds() -> dict[str, float]:
+	"""CPU seconds (user + system, with reaped children: an RQ worker's work horses) of each
+	group of processes on this machine, as /proc has them now."""
+	import os
+
+	tick = os.sysconf("SC_CLK_TCK")
+	bench = os.path.dirname(os.path.abspath(os.getcwd())) + "/"  # run in the bench's sites folder
+	out = dict.fromkeys(GROUPS, 0.0)
+	for pid in filter(str.isdigit, os.listdir("/proc")):
+		try:
+			with open(f"/proc/{pid}/cmdline", "rb") as f:
+				cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+			with open(f"/proc/{pid}/stat") as f:
+				fields = f.read().rsplit(")", 1)[1].split()
+		except OSError:
+			continue
+		for group, needle in GROUPS.items():
+			ours = "(shared)" in group or bench in cmd  # this bench's processes, not another's
+			if ours and any(n in cmd for n in ((needle,) if isinstance(needle, str) else needle)):
+				out[group] += sum(int(x) for x in fields[11:15]) / tick
+				break
+	return out
+
+
+def drained(seconds: float = 180) -> float:
+	"""Wait until the worklist's waiting set is empty and the short queue has nothing queued or
+	started; returns the seconds waited."""
+	from frappe.utils.background_jobs import get_queue
+
+	from hsq_app.complaints import worklist
+
+	started = time.time()
+	queue = get_queue("short")
+	while time.time() - started < seconds:
+		if (
+			not frappe.cache.scard(worklist.WAITING)
+			and not len(queue)
+			and not queue.started_job_registry.count
+		):
+			break
+		time.sleep(0.5)
+	time.sleep(1)
+	return time.time() - started
+
+
+def cpu_line(name: str, before: dict, after: dict, count: int) -> str:
+	parts = ", ".join(f"{g} {(after[g] - before[g]) / max(count, 1) * 1000:.1f}" for g in GROUPS)
+	return f"CPU ms per request, {name} ({count} requests, the work they queued drained): {parts}"
+
+
 def run_threads(n: int, seconds: float, body) -> float:
 	stop = time.time() + seconds
 	threads = [threading.Thread(target=body, args=(i, stop), daemon=True) for i in range(n)]
@@ -333,6 +394,11 @@ def main():
 	ap.add_argument("--desk-seconds", type=float, default=90)
 	ap.add_argument("--think", default="3,9", help="desk users' think time between steps, min,max seconds")
 	ap.add_argument("--json", help="write the figures here as JSON")
+	ap.add_argument(
+		"--cpu",
+		action="store_true",
+		help="after the intake and Note phases, wait for their queued work and print the CPU each request cost",
+	)
 	args = ap.parse_args()
 	host = urllib.parse.urlsplit(args.url).hostname
 	if host not in ("127.0.0.1", "localhost", "::1"):
@@ -347,12 +413,23 @@ def main():
 	complaints_before = frappe.db.count("HSQ Complaint")
 	stats = Stats()
 	rows = []
+	cpu = []
 	if "intake" in only:
+		before = cpu_seconds()
 		wall = phase_intake(args.url, args.seconds, stats, institutions)
 		rows.append(stats.line("intake create_complaint", wall))
+		if args.cpu:
+			drained()
+			done = len(stats.latency["intake create_complaint"])
+			cpu.append(cpu_line("intake", before, cpu_seconds(), done))
 	if "note" in only:
+		before = cpu_seconds()
 		wall = phase_note(args.url, args.seconds, stats)
 		rows.append(stats.line("REST insert Note (plain Frappe)", wall))
+		if args.cpu:
+			drained()
+			done = len(stats.latency["REST insert Note (plain Frappe)"])
+			cpu.append(cpu_line("Note", before, cpu_seconds(), done))
 	if "desk" in only:
 		wall = phase_desk(
 			args.url, args.desk_seconds, stats, think_s=tuple(float(x) for x in args.think.split(","))
@@ -387,6 +464,8 @@ def main():
 		print(
 			f"| {r['what']:38} | {r['ok']} | {r['errors']} | {r['per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} |"
 		)
+	for line in cpu:
+		print(line)
 	for name, sample in stats.samples.items():
 		print(f"first error of {name}: {sample}")
 	if args.json:

@@ -290,3 +290,28 @@ def test_a_complaint_acted_on_before_its_job_is_left_as_the_action_left_it(http_
 	worklist.drain()  # nothing waits any more; a run of assign changes nothing
 	worklist.assign(fresh)
 	assert frappe.db.count("ToDo", {"reference_name": fresh}) == 1
+
+
+def test_a_seconds_registration_messages_go_out_in_one_job(http_intake):
+	"""The registration texts of a second's complaints are delivered by one job, not a forked job
+	each; every message is attempted once."""
+	names = [_intake(http_intake, complainant_phone=f"1370000{i:04d}") for i in range(2)]
+	frappe.db.rollback()
+	jobs = [kw for method, kw in http_intake.enqueued if method == worklist.JOB]
+	http_intake.enqueued.clear()
+	assert worklist.drain(bucket=jobs[-1]["bucket"]) >= 2
+	logs = frappe.get_all(
+		"HSQ SMS Log",
+		filters={"reference_name": ("in", names), "template": complainant_sms.REGISTERED},
+		pluck="name",
+	)
+	assert len(logs) == 2
+	deliveries = [kw for method, kw in http_intake.enqueued if method == "hsq_app.utils.outbox.attempt_many"]
+	assert len(deliveries) == 1 and set(deliveries[0]["names"]) >= set(logs)
+	assert not [m for m, _kw in http_intake.enqueued if m == "hsq_app.messaging.sms.deliver"]
+	job = deliveries[0]
+	frappe.get_attr("hsq_app.utils.outbox.attempt_many")(job=job["job"], arg=job["arg"], names=job["names"])
+	statuses = frappe.get_all("HSQ SMS Log", filters={"name": ("in", logs)}, pluck="status")
+	assert "Queued" not in statuses and all(
+		frappe.db.get_value("HSQ SMS Log", log, "attempts") <= 1 for log in logs
+	)

@@ -52,10 +52,17 @@ def _context(doc) -> dict:
 	}
 
 
-def notify(doc, template: str) -> str | None:
-	"""Queue one message to a named complainant with a phone; returns the log's name."""
+def notify(doc, template: str, deliver: bool = True) -> str | None:
+	"""Queue one message to a named complainant with a phone; returns the log's name
+	(``deliver=False``: the caller queues its delivery)."""
 	if cint(doc.is_anonymous) or not doc.complainant_phone or doc.merged_into:
 		return None
 	return send_sms(
-		template, doc.complainant_phone, _context(doc), "HSQ Complaint", doc.name, doc.institution
+		template,
+		doc.complainant_phone,
+		_context(doc),
+		"HSQ Complaint",
+		doc.name,
+		doc.institution,
+		deliver=deliver,
 	)

@@ -73,8 +73,10 @@ def send_sms(
 	reference_doctype: str | None = None,
 	reference_name: str | None = None,
 	institution: str | None = None,
+	deliver: bool = True,
 ) -> str:
-	"""Queue one message; returns the HSQ SMS Log's name. Delivery happens in the background."""
+	"""Queue one message; returns the HSQ SMS Log's name. Delivery happens in the background
+	(``deliver=False``: the caller queues it, e.g. many at once with :func:`enqueue_deliveries`)."""
 	receiver = normalize_phone(to)
 	if not receiver:
 		frappe.throw(_("No phone number to send the message to"))
@@ -93,13 +95,19 @@ def send_sms(
 			"attempts": 0,
 		}
 	).insert(ignore_permissions=True)
-	if not opted_out:
+	if not opted_out and deliver:
 		enqueue_delivery(log.name)
 	return log.name
 
 
 def enqueue_delivery(log_name: str) -> None:
 	outbox.enqueue(BOX, log_name)
+
+
+def enqueue_deliveries(log_names: list[str]) -> None:
+	"""One background job delivering these messages one after the other (a burst's messages
+	without a forked job each)."""
+	outbox.enqueue_many(BOX, log_names)
 
 
 def deliver(log_name: str) -> str:

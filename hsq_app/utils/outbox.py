@@ -65,6 +65,36 @@ def enqueue(box: Outbox, name: str) -> None:
 	)
 
 
+def enqueue_many(box: Outbox, names: list[str]) -> None:
+	"""One job for many rows' attempts, after the transaction commits (tests: at once)."""
+	if names:
+		frappe.enqueue(
+			"hsq_app.utils.outbox.attempt_many",
+			queue="short",
+			enqueue_after_commit=True,
+			now=bool(frappe.flags.in_test),
+			job=box.job,
+			arg=box.arg,
+			names=list(names),
+		)
+
+
+def attempt_many(job: str, arg: str, names: list[str]) -> None:
+	"""The job of :func:`enqueue_many`: each row's attempt committed on its own; one that fails
+	is logged and left to its outbox's retries."""
+	if not job.startswith("hsq_app."):
+		raise frappe.PermissionError(job)
+	send = frappe.get_attr(job)
+	for name in names:
+		try:
+			send(**{arg: name})
+			frappe.db.commit()
+		except Exception:
+			frappe.db.rollback()
+			frappe.log_error(title=f"outbox: {name} not attempted", reference_name=name)
+			frappe.db.commit()
+
+
 def attempt(box: Outbox, name: str, fields: list[str], send: Callable[[frappe._dict], dict | None]) -> str:
 	"""One attempt of one row (the background job); returns the row's new status.
 
