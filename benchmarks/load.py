@@ -140,21 +140,18 @@ def cpu_seconds() -> dict[str, float]:
 	return out
 
 
-def drained(seconds: float = 180) -> float:
-	"""Wait until the worklist's waiting set is empty and the short queue has nothing queued or
-	started; returns the seconds waited."""
+def drained(seconds: float = 600) -> float:
+	"""Wait until the worklist's waiting set is empty and no queue (short, default, long) has a
+	job queued or started; returns the seconds waited."""
 	from frappe.utils.background_jobs import get_queue
 
 	from hsq_app.complaints import worklist
 
 	started = time.time()
-	queue = get_queue("short")
+	queues = [get_queue(q) for q in ("short", "default", "long")]
 	while time.time() - started < seconds:
-		if (
-			not frappe.cache.scard(worklist.WAITING)
-			and not len(queue)
-			and not queue.started_job_registry.count
-		):
+		busy = any(len(q) or q.started_job_registry.count for q in queues)
+		if not busy and not frappe.cache.scard(worklist.WAITING):
 			break
 		time.sleep(0.5)
 	time.sleep(1)

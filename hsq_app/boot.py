@@ -9,6 +9,7 @@ test run, and at the latest in the first request's ``before_request`` hooks.
 * The app's own script reports are never switched to prepared (background) reports behind the
   admin's back: Frappe does that for good to any report whose one run took over 15 s.
 * No Workflow Action rows for the complaint workflow (see :func:`skip_workflow_actions`).
+* Whether a DocType is single is read from its cached meta (see :func:`single_from_meta`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ def apply() -> None:
 	frappe.app.make_form_dict = make_form_dict
 	_keep_app_reports_live()
 	skip_workflow_actions()
+	single_from_meta()
+
+
+def single_from_meta() -> None:
+	"""``frappe.model.meta.is_single`` asks the database each time a request builds a new
+	document's defaults: twice per insert (the document and its Version), each a query built by
+	Frappe's query engine, which parses every field with sqlparse — a tenth of an intake request's
+	CPU (issue 14, benchmarks/README.md). The DocType's cached meta says the same, and is cleared
+	when the DocType changes."""
+	import frappe
+	from frappe.model import meta as module
+
+	original = module.is_single
+	if getattr(original, "hsq_wrapped", False):
+		return
+
+	def is_single(doctype):
+		try:
+			return frappe.get_meta(doctype).issingle
+		except frappe.DoesNotExistError:
+			return original(doctype)
+
+	is_single.hsq_wrapped = True
+	module.is_single = is_single
 
 
 def app_reports() -> frozenset[str]:

@@ -315,3 +315,15 @@ def test_a_seconds_registration_messages_go_out_in_one_job(http_intake):
 	assert "Queued" not in statuses and all(
 		frappe.db.get_value("HSQ SMS Log", log, "attempts") <= 1 for log in logs
 	)
+
+
+def test_whether_a_doctype_is_single_comes_from_its_cached_meta():
+	"""Frappe asks the database on every new document's defaults; the app reads the cached meta
+	(hsq_app.boot.single_from_meta), which must say the same for every DocType."""
+	from frappe.model import meta
+
+	assert getattr(meta.is_single, "hsq_wrapped", False)
+	for name, issingle in frappe.db.sql("select name, issingle from tabDocType"):
+		assert meta.is_single(name) == issingle, name
+	assert meta.is_single("No Such DocType") is None
+	assert frappe.new_doc("HSQ Settings").doctype == "HSQ Settings"  # a single still gets defaults

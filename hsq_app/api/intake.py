@@ -140,7 +140,12 @@ def _clean(payload: dict) -> dict:
 
 
 def _existing(channel: str, external_ref: str) -> str | None:
-	return frappe.db.get_value("HSQ Complaint", {"intake_key": f"{channel}:{external_ref}"}, "name")
+	# plain SQL over the unique index: asked on every intake request (frappe.db.get_value builds
+	# the query through the query engine, which parses each field with sqlparse)
+	found = frappe.db.sql(
+		"select name from `tabHSQ Complaint` where intake_key = %s", (f"{channel}:{external_ref}",)
+	)
+	return found[0][0] if found else None
 
 
 def _differences(name: str, data: dict) -> list[tuple[str, str, str]]:
