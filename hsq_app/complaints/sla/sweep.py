@@ -27,6 +27,15 @@ STATUS_DEADLINE_INDEX = "sla_status_resolve_by_index"
 STATUS_WARN_INDEX = "sla_status_warn_by_index"
 STATUS_LEVEL_INDEX = "sla_status_escalation_level_index"
 LOCK_WAIT_SECONDS = 30
+# the job's connection while it runs (restored afterwards, also when it fails):
+# - READ COMMITTED: its range scans then lock the rows they touch, not the gaps between them
+#   (sweeps are serialised by the named lock anyway);
+# - binlog_row_image MINIMAL: the binary log gets each changed row's key and changed columns, not
+#   two full images of a complaint (its texts too) for every status or level moved; every table
+#   the job writes has a primary key, so replicas and point-in-time recovery apply them alike.
+#   Needs SUPER or BINLOG ADMIN: without it the job keeps FULL (docs/deploy.md)
+SESSION_SETTINGS = (("tx_isolation", "READ-COMMITTED"), ("binlog_row_image", "MINIMAL"))
+ACCESS_DENIED = 1227  # ER_SPECIFIC_ACCESS_DENIED_ERROR: "you need (at least one of) the ... privilege(s)"
 
 OPEN_SQL = """(c.workflow_state IS NULL OR c.workflow_state NOT IN %(stopped)s)
 	AND c.resolved_at IS NULL AND c.paused_since IS NULL"""
@@ -78,13 +87,10 @@ def sweep(now=None) -> dict:
 	"""
 	now = clock_now(now)
 	lock = f"hsq_sla_sweep:{frappe.conf.db_name}"
-	# the job's own transaction reads committed: its range scans then lock the rows they
-	# touch, not the gaps between them (sweeps are serialised by the named lock anyway)
-	isolation = frappe.db.sql("SELECT @@SESSION.tx_isolation")[0][0]
-	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	saved = _tune_session()
 	frappe.db.commit()  # batch job: start afresh
 	if not frappe.db.sql("SELECT GET_LOCK(%s, %s)", (lock, LOCK_WAIT_SECONDS))[0][0]:
-		_restore_isolation(isolation)
+		_restore_session(saved)
 		return {"skipped": 1}
 	try:
 		_create_work_tables()  # before the first write: Frappe refuses DDL once a transaction wrote
@@ -104,20 +110,44 @@ def sweep(now=None) -> dict:
 					user: {"count": d["count"], "items": d["items"][:50]} for user, d in digests.items()
 				},
 			)
-		_restore_isolation(isolation)
 		frappe.db.commit()  # batch job: make statuses, logs and notifications durable before unlocking
 	except Exception:
-		_restore_isolation(isolation)
 		frappe.db.rollback()
 		raise
 	finally:
+		_restore_session(saved)
 		frappe.db.sql("SELECT RELEASE_LOCK(%s)", (lock,))
 		_drop_work_tables()
 	return counts
 
 
-def _restore_isolation(isolation: str) -> None:
-	frappe.db.sql(f"SET SESSION TRANSACTION ISOLATION LEVEL {isolation.replace('-', ' ')}")
+def _tune_session() -> dict:
+	"""Set SESSION_SETTINGS on the job's connection; returns the values they replaced (for
+	_restore_session). A setting the database user may not change (binlog_row_image needs SUPER or
+	BINLOG ADMIN, which a site's user does not have) is skipped and stays as it was."""
+	saved = {}
+	for name, value in SESSION_SETTINGS:
+		before = frappe.db.sql(f"SELECT @@SESSION.{name}")[0][0]
+		try:
+			frappe.db.sql(f"SET SESSION {name} = %s", (value,))
+		except Exception as e:
+			if not _refused(e):
+				_restore_session(saved)
+				raise
+			continue
+		saved[name] = before
+	return saved
+
+
+def _restore_session(saved: dict) -> None:
+	"""Put back what _tune_session changed: the connection serves other work after the job."""
+	for name, value in saved.items():
+		frappe.db.sql(f"SET SESSION {name} = %s", (value,))
+
+
+def _refused(e: Exception) -> bool:
+	"""The database user lacks the privilege a setting needs (ER_SPECIFIC_ACCESS_DENIED_ERROR)."""
+	return bool(getattr(e, "args", None)) and e.args[0] == ACCESS_DENIED
 
 
 def _create_work_tables() -> None:
