@@ -141,20 +141,23 @@ def cpu_seconds() -> dict[str, float]:
 
 
 def drained(seconds: float = 600) -> float:
-	"""Wait until the worklist's waiting set is empty and no queue (short, default, long) has a
-	job queued or started; returns the seconds waited."""
+	"""Wait until the worklist's waiting set and the short, default and long queues are empty and
+	the workers are idle (under 0.05 s of CPU in a second: a job killed by a restart stays in RQ's
+	started registry, so that is not asked); returns the seconds waited."""
 	from frappe.utils.background_jobs import get_queue
 
 	from hsq_app.complaints import worklist
 
 	started = time.time()
 	queues = [get_queue(q) for q in ("short", "default", "long")]
+	workers = ("worker short", "workers default, long")
 	while time.time() - started < seconds:
-		busy = any(len(q) or q.started_job_registry.count for q in queues)
-		if not busy and not frappe.cache.scard(worklist.WAITING):
+		before = cpu_seconds()
+		time.sleep(1)
+		after = cpu_seconds()
+		busy = sum(after[g] - before[g] for g in workers) > 0.05
+		if not busy and not frappe.cache.scard(worklist.WAITING) and not any(len(q) for q in queues):
 			break
-		time.sleep(0.5)
-	time.sleep(1)
 	return time.time() - started
 
 

@@ -233,13 +233,17 @@ def load_calendar(name: str) -> WorkCalendar:
 		fields=["date", "day_type"],
 		order_by="date asc",
 	)
-	return WorkCalendar(
+	cal = WorkCalendar(
 		name=row.name,
 		covered_until=getdate(row.covered_until) if row.covered_until else None,
 		holidays=frozenset(getdate(d.date).toordinal() for d in days if d.day_type == "Holiday"),
 		workdays=frozenset(getdate(d.date).toordinal() for d in days if d.day_type == "Workday"),
 		periods=periods_of(row),
 	)
+	# sorted once here and cached with the calendar, not again by every request that unpickles it
+	for sorted_days in ("_weekday_holidays", "_weekend_workdays"):
+		getattr(cal, sorted_days)
+	return cal
 
 
 def periods_of(row) -> tuple[tuple[float, float], ...]:
