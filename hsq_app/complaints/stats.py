@@ -45,12 +45,14 @@ from frappe.utils import add_days, add_months, getdate, now_datetime, today
 
 from hsq_app.complaints import ledger_stats
 from hsq_app.complaints import workflow as wf
+from hsq_app.utils.isolation import read_committed
 
 COMPLAINT = "HSQ Complaint"
 DAY_STAT = "HSQ Complaint Day Stat"
 MONTH_STAT = "HSQ Complaint Month Stat"
 SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
 RECENT_DAYS = 62
+CELL_LOCK_SECONDS = 10  # recount_committed: how long a recount waits for another of the same cells
 ALL = object()  # every department / channel
 KEY_FIELDS = ("institution", "department", "channel", "category", "received_at", "resolved_at")
 
@@ -231,30 +233,79 @@ def _after_commit(keys: set) -> None:
 
 
 def _refresh_pending(attempts: int = 3) -> None:
-	"""The cells a request's committed changes are counted in, recounted and committed; a deadlock
-	with another request's recount is retried (the other has committed by then); a recount that
-	still fails is logged, and the daily recount (rebuild_recent) makes up."""
+	"""The cells a request's committed changes are counted in, recounted after its commit
+	(:func:`recount_committed`)."""
 	pending = getattr(frappe.local, "hsq_cells_pending", None) or set()
-	keys = sorted(pending, key=lambda k: tuple(str(v) for v in k))
+	keys = set(pending)
 	pending.clear()
-	for attempt in range(attempts):
-		try:
-			for key in keys:
-				_refresh_key(key)
-			frappe.db.commit()
-			return
-		except Exception as e:
-			frappe.db.rollback()
-			if attempt + 1 == attempts or not (frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e)):
-				frappe.log_error(title="complaint cells not recounted (the daily recount will)")
+	recount_committed(keys, attempts)
+
+
+def recount_committed(keys: set, attempts: int = 3) -> None:
+	"""Recount the cells of ``keys`` (see _keys) from what is committed, in a short transaction of
+	their own, and commit; the caller's changes are committed already (after a request's commit,
+	after the worklist job's registration).
+
+	The transaction reads READ COMMITTED, so its ``INSERT … SELECT`` reads the complaints without
+	locking them: in REPEATABLE READ it share-locked every complaint of the slice, and a desk saving
+	or dispatching one of them at that moment (holding the complaint, waiting for the index entries
+	the recount held) was chosen as a deadlock's victim and answered with an error (benchmarks/
+	README.md, "Desk mix"). Recounts of one institution and month take a named lock first (in a
+	fixed order), so they run one after the other: each reads after the changes it counts were
+	committed, and the last to write has read them all (no cell left behind by an older read).
+	A deadlock or a lock wait is retried; a recount that still fails is logged, and the daily
+	recount (rebuild_recent) makes up."""
+	if not keys:
+		return
+	ordered = sorted(keys, key=lambda k: tuple(str(v) for v in k))
+	locks = sorted({_cell_lock(key) for key in keys})
+	with read_committed():
+		for attempt in range(attempts):
+			taken = []
+			try:
+				for lock in locks:
+					if not frappe.db.sql("SELECT GET_LOCK(%s, %s)", (lock, CELL_LOCK_SECONDS))[0][0]:
+						raise CellsBusy(lock)
+					taken.append(lock)
+				for key in ordered:
+					_refresh_key(key)
 				frappe.db.commit()
 				return
-			time.sleep(0.05 * (attempt + 1))
+			except Exception as e:
+				frappe.db.rollback()
+				retry = frappe.db.is_deadlocked(e) or frappe.db.is_timedout(e) or isinstance(e, CellsBusy)
+				if attempt + 1 == attempts or not retry:
+					frappe.log_error(title="complaint cells not recounted (the daily recount will)")
+					frappe.db.commit()
+					return
+				time.sleep(0.05 * (attempt + 1))
+			finally:
+				for lock in taken:
+					frappe.db.sql("SELECT RELEASE_LOCK(%s)", (lock,))
+
+
+def _cell_lock(key: tuple) -> str:
+	"""The named lock of a key's cells: its institution and month (a day's recount rewrites its
+	month's cells too), unique to the site's database (MariaDB's locks are server-wide; 64 chars)."""
+	institution, day = (key[1], key[-1]) if key[0] in ("resolved", "ledger") else (key[0], key[-1])
+	digest = hashlib.md5(f"{institution}".encode()).hexdigest()[:16]
+	return f"hsq_cells:{frappe.conf.db_name}:{digest}:{getdate(day):%Y-%m}"
+
+
+class CellsBusy(Exception):
+	"""Another recount held the same cells' named lock for CELL_LOCK_SECONDS (retried)."""
 
 
 def complaints_changed(names: list[str]) -> None:
 	"""Complaints written behind the document (set_value, bulk SQL), their receipt, institution,
-	department and channel unchanged: recompute the cells they are counted in."""
+	department and channel unchanged: recompute the cells they are counted in, in the caller's
+	transaction."""
+	for key in keys_of(names):
+		_refresh_key(key)
+
+
+def keys_of(names: list[str]) -> set:
+	"""The cells the complaints ``names`` are counted in (see _keys)."""
 	keys = set()
 	for start in range(0, len(names), 1000):
 		C = frappe.qb.DocType(COMPLAINT)
@@ -266,8 +317,7 @@ def complaints_changed(names: list[str]) -> None:
 		)
 		for row in rows:
 			keys |= _keys(row)
-	for key in keys:
-		_refresh_key(key)
+	return keys
 
 
 def cell_names(row) -> tuple[str, str]:
