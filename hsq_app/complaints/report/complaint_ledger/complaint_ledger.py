@@ -76,10 +76,13 @@ def execute(filters=None):
 		order_by="received_at desc",
 		limit_page_length=limit,
 	)
+	translated = {}  # a few states, categories and levels, repeated over hundreds of rows
 	for row in rows:
 		for f in TRANSLATED:
-			if row.get(f):
-				row[f] = _(row[f])
+			if value := row.get(f):
+				if value not in translated:
+					translated[value] = _(value)
+				row[f] = translated[value]
 		if show_identity and row.is_anonymous:
 			row.complainant_name = _("Anonymous")
 	groups = counts(conditions, filters)
