@@ -838,6 +838,27 @@ def web_workers(cpus: int | None = None, env: dict | None = None) -> int:
 	return 2 * (cpus or os.cpu_count() or 1) + 1
 
 
+def web_threads(env: dict | None = None) -> int:
+	"""Threads per gunicorn worker: HSQ_WEB_THREADS, else 4, as Frappe's production images run it
+	(gthread workers): a list or a form is not queued behind a report or a save on the same worker.
+	1 runs gunicorn's plain sync workers (pure given its inputs)."""
+	value = (env if env is not None else os.environ).get("HSQ_WEB_THREADS", "")
+	if value:
+		if not value.isdigit() or int(value) < 1:
+			raise HarnessError("config", f"HSQ_WEB_THREADS must be a positive number, got {value!r}")
+		return int(value)
+	return 4
+
+
+def gunicorn_command(bench: Path, gport: int, workers: int, threads: int) -> str:
+	"""The web program's command line (pure)."""
+	kind = f" --worker-class gthread --threads {threads} --worker-tmp-dir /dev/shm" if threads > 1 else ""
+	return (
+		f"{bench}/env/bin/gunicorn -b 127.0.0.1:{gport} -w {workers}{kind} --max-requests 5000"
+		f" --max-requests-jitter 500 -t 120 --graceful-timeout 30 hsq_app.wsgi:application --preload"
+	)
+
+
 # the served site's shape is tagged "hsq"; `bin/hsq test` with HSQ_TEST_PRODUCTION=1 serves the test
 # site as "hsq-test" beside it (its own configs, logs and ports)
 SERVED, TESTED = "hsq", "hsq-test"
@@ -1059,8 +1080,7 @@ serverurl=unix://{supervisor_sock(cfg, tag)}
 		program("nginx", f"/usr/sbin/nginx -c {c}/nginx.conf -g 'daemon off;'", b, stopwait=10),
 		program(
 			"web",
-			f"{b}/env/bin/gunicorn -b 127.0.0.1:{gport} -w {workers} --max-requests 5000"
-			f" --max-requests-jitter 500 -t 120 --graceful-timeout 30 hsq_app.wsgi:application --preload",
+			gunicorn_command(b, gport, workers, web_threads()),
 			b / "sites",
 			stopwait=40,
 		),
@@ -1220,8 +1240,8 @@ def start_production(
 		lines = [ln for ln in (test.stderr or "").splitlines() if "emerg" in ln or "failed" in ln]
 		raise HarnessError("nginx", (lines or ["configuration test failed"])[0][:300])
 	log(
-		f"starting the production shape for {site}: nginx :{port}, gunicorn x{workers}, "
-		+ ", ".join(p for p in programs if p not in ("nginx", "web"))
+		f"starting the production shape for {site}: nginx :{port}, gunicorn x{workers}"
+		f" ({web_threads()} threads each), " + ", ".join(p for p in programs if p not in ("nginx", "web"))
 	)
 	# supervisord daemonizes; as root it drops to the bench user (`user=` in its config)
 	runner.run(

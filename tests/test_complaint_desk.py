@@ -84,6 +84,19 @@ def test_ledger_shows_the_latest_rows_and_counts_them_all(shared_world, monkeypa
 	assert {r["name"] for r in result["result"] if isinstance(r, dict)} == set(visible)
 
 
+def test_ledger_shows_the_latest_500_by_default_in_the_desk_and_on_the_server():
+	"""The desk's "Rows Shown" filter starts at the server's default, the smallest choice: a
+	busy county's month opens at once, and the message offers more."""
+	import re
+	from pathlib import Path
+
+	from hsq_app.complaints.report.complaint_ledger import complaint_ledger
+
+	script = Path(complaint_ledger.__file__).with_suffix(".js").read_text()
+	limit = re.search(r'fieldname: "limit",[^}]*default: "(\d+)"', script, re.S)
+	assert complaint_ledger.DEFAULT_LIMIT == int(limit.group(1)) == min(complaint_ledger.LIMITS) == 500
+
+
 def test_ledger_refuses_a_limit_it_does_not_offer(shared_world):
 	w = shared_world
 	as_user(w.a.officer)

@@ -36,6 +36,19 @@ def test_web_workers_sized_to_the_machine():
 		hsq.web_workers(env={"HSQ_WEB_WORKERS": "0"})
 
 
+def test_web_workers_run_threads_as_frappes_production_images_do():
+	assert hsq.web_threads(env={}) == 4
+	assert hsq.web_threads(env={"HSQ_WEB_THREADS": "1"}) == 1
+	with pytest.raises(hsq.HarnessError):
+		hsq.web_threads(env={"HSQ_WEB_THREADS": "many"})
+	threaded = hsq.gunicorn_command(hsq.Path("/srv/b"), 18000, 2, 4)
+	assert " -w 2 --worker-class gthread --threads 4 --worker-tmp-dir /dev/shm " in threaded
+	assert threaded.endswith("hsq_app.wsgi:application --preload")
+	assert "gthread" not in hsq.gunicorn_command(hsq.Path("/srv/b"), 18000, 2, 1)
+	conf = hsq.supervisor_conf(cfg(), {}, "hsq.localhost", 8000, 2, "/usr/bin/bench", "hsq", hsq.PROGRAMS)
+	assert "--threads 4" in conf
+
+
 def test_nginx_serves_assets_and_files_and_proxies_the_rest():
 	conf = hsq.nginx_conf(cfg(), "hsq.localhost", 8000)
 	assert "listen 8000;" in conf and "server 127.0.0.1:18000" in conf and "server 127.0.0.1:19000" in conf

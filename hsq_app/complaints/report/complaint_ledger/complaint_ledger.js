@@ -16,7 +16,7 @@ frappe.query_reports["Complaint Ledger"] = {
 			label: __("Rows Shown"),
 			fieldtype: "Select",
 			options: ["500", "2000", "10000", "50000"],
-			default: "2000",
+			default: "500",
 		},
 	],
 };

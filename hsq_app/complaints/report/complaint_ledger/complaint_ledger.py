@@ -47,7 +47,7 @@ TRANSLATED = {
 }
 
 
-DEFAULT_LIMIT = 2000
+DEFAULT_LIMIT = 500  # the latest rows shown; the figures and the chart count them all
 LIMITS = (500, 2000, 10000, 50000)
 
 
