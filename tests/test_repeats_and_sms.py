@@ -83,6 +83,19 @@ def test_similar_text_at_the_same_institution_is_a_repeat_and_the_window_is_conf
 	)
 
 
+def test_a_busy_institution_compares_a_new_text_with_its_latest_complaints(shared_world, monkeypatch):
+	"""Only TEXT_CANDIDATES earlier texts are compared: the latest ones, so a repeat of last
+	week's complaint is recognised however many complaints came before it in the window."""
+	w = shared_world
+	monkeypatch.setattr(repeats, "TEXT_CANDIDATES", 2)
+	matter = f"住院部二楼开水间长期无热水，多次反映未解决 {uid()}"
+	register(w, complainant_phone=phone(), description=f"药房取药等候两小时 {uid()}")
+	register(w, complainant_phone=phone(), description=f"停车场收费标准不清 {uid()}")
+	last_week = register(w, complainant_phone=phone(), description=matter)
+	again = register(w, complainant_phone=phone(), description=matter)
+	assert again.repeat_of == last_week.name and again.repeat_count == 1
+
+
 def test_a_merged_duplicate_counts_once_in_ledger_summary_and_accountability(shared_world):
 	w = shared_world
 	from hsq_app.complaints.report.complaint_ledger import complaint_ledger

@@ -20,6 +20,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, get_datetime, now_datetime
 from pypika.functions import Substring
+from pypika.terms import Order
 
 from hsq_app.complaints import workflow as wf
 from hsq_app.complaints.platform import orders
@@ -98,8 +99,6 @@ def earlier_reports(doc) -> list[frappe._dict]:
 		.where(C.received_at <= received)
 		.where(counted(C))
 		.where(C.name != (doc.name or ""))
-		.orderby(C.received_at)
-		.orderby(C.name)
 	)
 	found = {}
 	if doc.phone_key:
@@ -107,11 +106,15 @@ def earlier_reports(doc) -> list[frappe._dict]:
 			found[row.name] = row
 	threshold = threshold or 0.8
 	if doc.description and threshold < 1:
-		# only the opening of each text is compared (_similar): only that is read
+		# only the opening of each text is compared (_similar): only that is read; of the
+		# latest TEXT_CANDIDATES before this one (a busy institution's oldest texts of the window
+		# told nothing of last week's repeat)
 		opening = Substring(C.description, 1, TEXT_CHARS).as_("description")
 		rows = (
 			base.select(opening)
 			.where(C.institution == doc.institution)
+			.orderby(C.received_at, order=Order.desc)
+			.orderby(C.name, order=Order.desc)
 			.limit(TEXT_CANDIDATES)
 			.run(as_dict=True)
 		)
