@@ -23,6 +23,8 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, getdate, to_timedelta
 
+from hsq_app.utils.lookups import single_value
+
 CACHE_KEY = "hsq_work_calendar"
 NO_CALENDAR = "__weekends_only__"
 DEFAULT_PERIODS = ((8 * 3600, 12 * 3600), (14 * 3600, 17 * 3600 + 1800))
@@ -203,7 +205,8 @@ def working_hours_between(a, b, calendar: str | None = None) -> float:
 
 
 def default_calendar_name() -> str | None:
-	return frappe.db.get_single_value("HSQ Settings", "default_work_calendar")
+	# asked by every complaint's save: Frappe's get_single_value, in plain SQL (hsq_app.utils.lookups)
+	return single_value("HSQ Settings", "default_work_calendar")
 
 
 def get_calendar(calendar: str | None = None) -> WorkCalendar:

@@ -9,6 +9,7 @@ from frappe.utils import cint, getdate, nowdate
 from hsq_app.complaints import field_policy, routing, sla, titles, worklist
 from hsq_app.complaints import workflow as wf
 from hsq_app.hsq_setup.departments import check_department
+from hsq_app.utils.lookups import prime_link_checks
 from hsq_app.utils.text import plain_text
 
 # free-text fields: HTML stripped, length capped (every door: desk, API, public form)
@@ -129,6 +130,12 @@ class HSQComplaint(Document):
 				template = frappe.new_doc(df.options, parent_doc=self, parentfield=df.fieldname, as_dict=True)
 				for row in rows:
 					row.update_if_missing(template)
+
+	def _validate_links(self):
+		"""Frappe's link check, its reads done in one query (hsq_app.utils.lookups)."""
+		if not (self.flags.ignore_links or self._action == "cancel"):
+			prime_link_checks(self)
+		super()._validate_links()
 
 	def before_insert(self):
 		field_policy.on_insert(self)

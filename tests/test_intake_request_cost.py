@@ -1,0 +1,189 @@
+"""What the complaint's insert reads in plain SQL instead of through Frappe's query engine (issue 14,
+benchmarks/README.md "Intake request: trimming Frappe's insert"): the same answers and the same
+errors through the doors, with fewer statements."""
+
+import re
+
+import frappe
+import pytest
+from factories import as_user, make_user, set_settings, uid
+from frappe.model.naming import make_autoname
+from test_complaint_doors import intake, intake_payload
+
+from hsq_app import roles as R
+from hsq_app.utils import work_calendar as wc
+from hsq_app.utils.lookups import single_value
+
+
+@pytest.fixture
+def intake_user():
+	return make_user(R.INTAKE_INTEGRATION)
+
+
+def complaint_values(name, *fields):
+	return frappe.db.get_value("HSQ Complaint", name, fields, as_dict=True)
+
+
+def statements_during(fn):
+	"""The SQL statements ``fn`` sends, and its result."""
+	sent = []
+	db = frappe.local.db
+	real = db.sql
+
+	def sql(query, *args, **kw):
+		sent.append(str(query))
+		return real(query, *args, **kw)
+
+	db.sql = sql
+	try:
+		result = fn()
+	finally:
+		del db.sql
+	return sent, result
+
+
+# -- links ------------------------------------------------------------------------------------
+
+
+def test_a_link_written_in_another_case_is_stored_as_the_record_is_named(shared_world, intake_user):
+	as_user(intake_user)
+	made = intake(**intake_payload(shared_world, category="waiting TIME"))
+	assert complaint_values(made["name"], "category").category == "Waiting Time"
+
+
+def test_a_link_to_nothing_fails_with_frappes_message_through_the_desk_door(shared_world):
+	w = shared_world
+	as_user(w.a.officer)
+	doc = frappe.get_doc(
+		{
+			"doctype": "HSQ Complaint",
+			"channel": "Hotline",
+			"institution": w.a.institution,
+			"category": "无此类别",
+			"description": "多收费",
+			"received_at": "2026-11-20 10:00:00",
+		}
+	)
+	with pytest.raises(frappe.LinkValidationError, match="无此类别"):
+		doc.insert()
+
+
+def test_a_row_linking_to_nothing_fails_with_frappes_row_message(shared_world):
+	w = shared_world
+	as_user(w.a.officer)
+	doc = frappe.get_doc(
+		{
+			"doctype": "HSQ Complaint",
+			"channel": "Hotline",
+			"institution": w.a.institution,
+			"category": "Fees",
+			"description": "多收费",
+			"received_at": "2026-11-20 10:00:00",
+			"staff_involved": [{"staff": "无此人-" + uid()}],
+		}
+	)
+	with pytest.raises(frappe.LinkValidationError, match=r"#1.*无此人"):
+		doc.insert()
+
+
+def test_an_intake_insert_reads_its_links_in_one_statement(shared_world, intake_user):
+	as_user(intake_user)
+	intake(**intake_payload(shared_world))  # the masters in the document cache, as in production
+	frappe.db.value_cache.clear()  # a new request: a new connection, nothing read yet
+	sent, made = statements_during(lambda: intake(**intake_payload(shared_world)))
+	assert made["created"]
+	masters = [q for q in sent if re.search(r"`tab(HSQ Institution|HSQ Complaint Category)`", q)]
+	assert len(masters) == 1 and " union all " in masters[0]
+
+
+def test_a_complaint_changed_in_the_desk_still_checks_a_new_link(shared_world):
+	w = shared_world
+	as_user(w.a.officer)
+	doc = frappe.get_doc(
+		{
+			"doctype": "HSQ Complaint",
+			"channel": "Hotline",
+			"institution": w.a.institution,
+			"category": "Fees",
+			"description": "多收费",
+			"received_at": "2026-11-20 10:00:00",
+		}
+	).insert()
+	doc.category = "也无此类别"
+	with pytest.raises(frappe.LinkValidationError, match="也无此类别"):
+		doc.save()
+
+
+# -- HSQ Settings ------------------------------------------------------------------------------
+
+
+def test_single_value_answers_what_frappe_answers_for_every_setting(shared_world):
+	for df in frappe.get_meta("HSQ Settings").fields:
+		if df.fieldtype in frappe.model.no_value_fields or df.fieldtype in frappe.model.table_fields:
+			continue
+		frappe.db.value_cache.pop("HSQ Settings", None)
+		ours = single_value("HSQ Settings", df.fieldname)
+		frappe.db.value_cache.pop("HSQ Settings", None)
+		assert ours == frappe.db.get_single_value("HSQ Settings", df.fieldname), df.fieldname
+
+
+@pytest.fixture
+def settings_read_afresh():
+	"""Frappe keeps a setting read for the connection's life, rollbacks included: forgotten after."""
+	yield
+	frappe.db.value_cache.pop("HSQ Settings", None)
+
+
+def test_the_default_calendar_changed_applies_to_the_next_complaint(
+	shared_world, intake_user, settings_read_afresh
+):
+	shipped = wc.default_calendar_name()
+	received = "2026-11-20 09:30:00"  # a Friday: the week after is all holidays in the other calendar
+	other = frappe.get_doc(
+		{
+			"doctype": "HSQ Work Calendar",
+			"calendar_name": uid("日历"),
+			"covered_until": "2027-12-31",
+			"morning_start": "08:00:00",
+			"morning_end": "12:00:00",
+			"afternoon_start": "14:00:00",
+			"afternoon_end": "17:30:00",
+			"days": [{"date": f"2026-11-{d}", "day_type": "Holiday"} for d in range(23, 28)],
+		}
+	).insert()
+	as_user(intake_user)
+	first = intake(**intake_payload(shared_world, received_at=received))["name"]
+	as_user("Administrator")
+	set_settings(default_work_calendar=other.name)  # read again in the same transaction
+	assert wc.get_calendar().name == other.name
+	as_user(intake_user)
+	second = intake(**intake_payload(shared_world, received_at=received))["name"]
+	first_by = complaint_values(first, "resolve_by").resolve_by
+	second_by = complaint_values(second, "resolve_by").resolve_by
+	assert second_by > first_by  # five working days later
+	as_user("Administrator")
+	set_settings(default_work_calendar=shipped)
+	assert wc.get_calendar().name == shipped
+
+
+# -- naming ------------------------------------------------------------------------------------
+
+
+def series_current(key):
+	return frappe.db.sql("select `current` from `tabSeries` where `name` = %s", key)[0][0]
+
+
+def test_complaints_take_consecutive_numbers_of_their_series(shared_world, intake_user):
+	as_user(intake_user)
+	names = [intake(**intake_payload(shared_world))["name"] for _ in range(2)]
+	prefix, number = names[0].rsplit("-", 1)
+	assert names[1] == f"{prefix}-{int(number) + 1:05d}"
+	assert series_current(f"{prefix}-") == int(number) + 1
+
+
+def test_a_new_series_starts_at_one():
+	assert frappe.model.naming.getseries.hsq_wrapped
+	prefix = uid("ZZ").upper()
+	assert make_autoname(f"{prefix}-.####") == f"{prefix}-0001"
+	assert make_autoname(f"{prefix}-.####") == f"{prefix}-0002"
+	assert series_current(f"{prefix}-") == 2
