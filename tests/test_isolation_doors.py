@@ -479,3 +479,22 @@ def test_trailing_slash_rest_read_is_logged(w):
 		assert len(access_logs(w.own)) == 1
 	finally:
 		frappe.set_user("Administrator")
+
+
+# ---------------------------------------------------------------- charts: Frappe's shared cache
+
+
+@pytest.mark.parametrize("refresh", [None, 0, "0"])
+def test_a_chart_never_answers_from_another_users_cache(w, refresh):
+	"""Frappe's ``cache_source`` answers a call without ``refresh`` from a cache keyed by the chart's
+	name alone, so whoever asked next would see figures counted with the permissions of whoever asked
+	last. Frappe 15.55 never fills that cache; this keeps it so across upgrades."""
+	chart = "Complaints by Department"
+	as_user(w.b.officer)
+	theirs = door("frappe.desk.doctype.dashboard_chart.dashboard_chart.get", chart_name=chart, refresh=1)
+	assert w.b.dept1 in theirs["labels"]  # hospital b's figures, counted for b's officer
+	as_user(w.a.officer)
+	kwargs = {} if refresh is None else {"refresh": refresh}
+	ours = door("frappe.desk.doctype.dashboard_chart.dashboard_chart.get", chart_name=chart, **kwargs)
+	assert w.b.dept1 not in ours["labels"]
+	assert w.a.dept1 in ours["labels"]  # the complaint of the fixture, in a's own department
