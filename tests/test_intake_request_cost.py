@@ -127,6 +127,22 @@ def test_single_value_answers_what_frappe_answers_for_every_setting(shared_world
 		assert ours == frappe.db.get_single_value("HSQ Settings", df.fieldname), df.fieldname
 
 
+def test_every_request_reads_its_trusted_proxies_without_the_query_engine(shared_world, monkeypatch):
+	"""The before_request hook runs for every request, the desk's and the Note's too."""
+	from hsq_app.utils.client import DEFAULT_TRUSTED, _networks, trusted_proxies
+
+	built = []
+	real = frappe.qb.get_query
+	monkeypatch.setattr(frappe.qb, "get_query", lambda *a, **kw: built.append(a) or real(*a, **kw))
+	frappe.db.value_cache.pop("HSQ Settings", None)
+	sent, nets = statements_during(trusted_proxies)
+	assert built == [] and len(sent) == 1
+	monkeypatch.undo()
+	frappe.db.value_cache.pop("HSQ Settings", None)
+	stored = frappe.db.get_single_value("HSQ Settings", "trusted_proxies")
+	assert nets == _networks(DEFAULT_TRUSTED if stored is None else stored)
+
+
 @pytest.fixture
 def settings_read_afresh():
 	"""Frappe keeps a setting read for the connection's life, rollbacks included: forgotten after."""

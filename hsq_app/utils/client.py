@@ -13,6 +13,8 @@ import ipaddress
 
 import frappe
 
+from hsq_app.utils.lookups import single_value
+
 DEFAULT_TRUSTED = "127.0.0.1\n::1"
 
 
@@ -29,7 +31,8 @@ def _networks(text: str | None) -> list:
 
 
 def trusted_proxies() -> list:
-	value = frappe.db.get_single_value("HSQ Settings", "trusted_proxies", cache=True)
+	# read on every request (before_request): plain SQL, not Frappe's query engine (lookups)
+	value = single_value("HSQ Settings", "trusted_proxies")
 	return _networks(DEFAULT_TRUSTED if value is None else value)
 
 
