@@ -6,8 +6,10 @@ from datetime import date
 
 import frappe
 import pytest
-from factories import as_user, complete_follow_up
+from factories import as_user, complete_follow_up, discharge_row
 from follow_up_data import march_of
+from frappe.desk.query_report import run
+from frappe.utils import get_last_day
 
 from hsq_app.api.follow_up import make_complaint
 from hsq_app.follow_up import stats
@@ -30,6 +32,7 @@ CELL_FIELDS = {
 		"complaints_raised",
 	],
 	stats.SCORE_STAT: ["basis", "day", "institution", "department", "dimension", "responses", "score_sum"],
+	stats.DISCHARGE_STAT: ["discharge_date", "institution", "department", "discharged"],
 }
 
 
@@ -100,16 +103,53 @@ def test_cells_follow_a_discharge_records_department_change(centre):
 	assert after != before
 
 
+def test_discharge_counts_follow_the_record_form(centre):
+	"""A discharge entered in the desk by the follow-up agent, then its day and department corrected:
+	the officer's coverage report counts it where it is at once, from the per-day discharge cells."""
+	c = centre
+	march_of(c)
+	kept = assert_in_step(c.institution)
+	assert sum(r[3] for r in kept[stats.DISCHARGE_STAT]) == 5  # 4 in March, 1 in February
+
+	def discharged_in(month_start: str) -> int:
+		filters = {"from_date": month_start, "to_date": str(get_last_day(month_start))}
+		as_user(c.officer)
+		try:
+			rows = run("Follow Up Coverage", filters=filters, ignore_prepared_report=True)["result"]
+		finally:
+			frappe.set_user("Administrator")
+		return sum(r["discharged"] for r in rows if r["institution"] == c.institution)
+
+	as_user(c.agent)
+	doc = frappe.get_doc(
+		{"doctype": "HSQ Discharge Record", **discharge_row(c.institution, c.dept, "2026-03-12")}
+	).insert()
+	frappe.set_user("Administrator")
+	assert (discharged_in("2026-03-01"), discharged_in("2026-04-01")) == (5, 0)
+	assert_in_step(c.institution)
+
+	as_user(c.agent)
+	doc.reload()
+	doc.discharge_date = "2026-04-01"
+	doc.department = c.dept2
+	doc.save()
+	frappe.set_user("Administrator")
+	assert (discharged_in("2026-03-01"), discharged_in("2026-04-01")) == (4, 1)
+	kept = assert_in_step(c.institution)
+	assert (date(2026, 4, 1), c.institution, c.dept2, 1) in kept[stats.DISCHARGE_STAT]
+
+
 def test_rebuild_of_a_range_leaves_other_days_alone(centre):
 	c = centre
 	march_of(c)
 	before = cells(c.institution)
-	frappe.db.delete(stats.DAY_STAT, {"institution": c.institution})
-	frappe.db.delete(stats.SCORE_STAT, {"institution": c.institution})
+	for table in CELL_FIELDS:
+		frappe.db.delete(table, {"institution": c.institution})
 	stats.rebuild("2026-03-01", "2026-03-31")
 	after = cells(c.institution)
-	march = [r for r in before[stats.DAY_STAT] if str(r[0]).startswith("2026-03")]
-	assert after[stats.DAY_STAT] == march
+	for table in (stats.DAY_STAT, stats.DISCHARGE_STAT):
+		march = [r for r in before[table] if str(r[0]).startswith("2026-03")]
+		assert march and after[table] == march
 	stats.rebuild()
 	assert cells(c.institution) == before
 

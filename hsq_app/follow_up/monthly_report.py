@@ -13,7 +13,7 @@ from datetime import date
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Count, Sum
+from frappe.query_builder.functions import Sum
 from frappe.utils import add_months, cint, get_last_day, getdate, now_datetime, today
 
 from hsq_app.follow_up import stats
@@ -56,8 +56,8 @@ def compute_figures(institutions: list[str], month) -> dict[str, dict]:
 
 def figures_between(institutions: list[str], start: date, end: date) -> dict[str, dict]:
 	"""{institution: figures and dimension rows} for follow-ups due (discharges made) from start to
-	end inclusive: three grouped queries whatever the number of institutions and rows — the
-	follow-up figures are sums of the per-day cells of hsq_app.follow_up.stats."""
+	end inclusive: three grouped queries whatever the number of institutions and rows — every
+	figure is a sum of the per-day cells of hsq_app.follow_up.stats."""
 	empty = {f: 0 for f in FIGURES}
 	result = {i: {**empty, "dimension_scores": []} for i in institutions}
 	if not institutions:
@@ -75,15 +75,8 @@ def figures_between(institutions: list[str], start: date, end: date) -> dict[str
 
 
 def _add_discharges(result, institutions, start, end) -> None:
-	dr = DocType("HSQ Discharge Record")
-	for row in (
-		frappe.qb.from_(dr)
-		.select(dr.institution, Count("*").as_("n"))
-		.where(dr.institution.isin(institutions) & dr.discharge_date.between(start, end))
-		.groupby(dr.institution)
-		.run(as_dict=True)
-	):
-		result[row.institution]["discharged"] = row.n
+	for institution, n in stats.discharge_sums(institutions, start, end).items():
+		result[institution]["discharged"] = n
 
 
 def _add_day_cells(result, institutions, start, end) -> None:

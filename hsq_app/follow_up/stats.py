@@ -12,12 +12,17 @@ benchmarks/README.md). Like ERPNext's Bin for stock, two small tables hold the s
 - ``HSQ Satisfaction Day Stat``: per day, institution, department and questionnaire dimension —
   responses and the sum of scores (score > 0, completed follow-ups), once by due date (coverage,
   monthly reports) and once by the day of completion (the satisfaction report); dimension ``""``
-  holds the overall satisfaction by day of completion.
+  holds the overall satisfaction by day of completion;
+- ``HSQ Discharge Day Stat``: per discharge date, institution and department — patients discharged
+  (the denominator side of coverage and the inpatient survey quota). A county discharges a third of
+  a million patients a year: counting them at report time grew with the years kept (0.6 s of the
+  coverage report's year at 4 million follow-ups), these cells do not.
 
 A cell is never adjusted by increments: it is recomputed from the follow-ups it sums (a day of an
 institution is a few dozen rows), in the transaction that changed them. Every writer of follow-ups
 calls in: the form (``HSQFollowUp.on_update``), the discharge import, turning a call into a
-complaint. Marking follow-ups Overdue changes no figure (Pending and Overdue are both "not yet
+complaint; every writer of discharge records too: their form (insert, and a change of institution,
+department or day) and the import. Marking follow-ups Overdue changes no figure (Pending and Overdue are both "not yet
 done"). ``rebuild()`` recomputes any range from scratch — after a restore or a bulk load — and the
 daily job re-adds the last two months as a safety net.
 """
@@ -31,8 +36,10 @@ from frappe.query_builder.functions import Sum
 from frappe.utils import add_days, getdate, now_datetime, today
 
 FOLLOW_UP = "HSQ Follow Up"
+DISCHARGE = "HSQ Discharge Record"
 DAY_STAT = "HSQ Follow Up Day Stat"
 SCORE_STAT = "HSQ Satisfaction Day Stat"
+DISCHARGE_STAT = "HSQ Discharge Day Stat"
 DUE, COMPLETED = "Due", "Completed"
 OVERALL = ""  # the dimension under which the overall satisfaction is kept
 RECENT_DAYS = 62
@@ -169,6 +176,72 @@ def refresh_completed(
 	)
 
 
+def refresh_discharges(institution: str, start: date | str, end: date | str) -> None:
+	"""Recompute the discharge cells of an institution for the discharge dates start to end (inclusive)."""
+	values = {"institution": institution, "start": getdate(start), "end": getdate(end), **_standard()}
+	frappe.db.sql(
+		f"DELETE FROM `tab{DISCHARGE_STAT}` WHERE institution = %(institution)s"
+		" AND discharge_date BETWEEN %(start)s AND %(end)s",
+		values,
+	)
+	frappe.db.sql(
+		f"""
+		INSERT INTO `tab{DISCHARGE_STAT}` (name, creation, modified, owner, modified_by, docstatus, idx,
+			discharge_date, institution, department, discharged)
+		SELECT MD5(CONCAT_WS('|', dr.discharge_date, dr.institution, IFNULL(dr.department, ''))),
+			%(now)s, %(now)s, %(user)s, %(user)s, 0, 0,
+			dr.discharge_date, dr.institution, NULLIF(IFNULL(dr.department, ''), ''), COUNT(*)
+		FROM `tab{DISCHARGE}` dr
+		WHERE dr.institution = %(institution)s AND dr.discharge_date BETWEEN %(start)s AND %(end)s
+		GROUP BY dr.discharge_date, IFNULL(dr.department, '')
+		""",
+		values,
+	)
+
+
+def discharge_changed(doc, before=None) -> None:
+	"""Recompute the discharge cells a discharge record was and is counted in (called in the saving
+	transaction): the day of its institution, before and after."""
+	days = {
+		(version.institution, getdate(version.discharge_date))
+		for version in (before, doc)
+		if version is not None and version.get("institution") and version.get("discharge_date")
+	}
+	for institution, day in days:
+		refresh_discharges(institution, day, day)
+
+
+def discharges_inserted(rows: list[tuple[str, date | str]]) -> None:
+	"""After a bulk insert of discharge records: (institution, discharge date) of the rows stored."""
+	for institution, (start, end) in _ranges(rows).items():
+		refresh_discharges(institution, start, end)
+
+
+def discharge_sums(institutions: list[str], start, end) -> dict[str, int]:
+	"""Institution -> patients discharged from ``start`` to ``end`` (days, inclusive)."""
+	cell = frappe.qb.DocType(DISCHARGE_STAT)
+	rows = (
+		frappe.qb.from_(cell)
+		.select(cell.institution, Sum(cell.discharged))
+		.where(
+			cell.institution.isin(institutions) & cell.discharge_date.between(getdate(start), getdate(end))
+		)
+		.groupby(cell.institution)
+		.run()
+	)
+	return {institution: int(n or 0) for institution, n in rows}
+
+
+def _ranges(rows: list[tuple[str, date | str]]) -> dict[str, list[date]]:
+	"""One (first, last) day per institution of (institution, day) pairs."""
+	ranges: dict[str, list[date]] = {}
+	for institution, day in rows:
+		d = getdate(day)
+		span = ranges.setdefault(institution, [d, d])
+		span[0], span[1] = min(span[0], d), max(span[1], d)
+	return ranges
+
+
 def follow_up_changed(doc, before=None) -> None:
 	"""Recompute the cells a follow-up was and is counted in (called in the saving transaction):
 	its department's cells of its due day and of its day of completion."""
@@ -189,50 +262,53 @@ def follow_up_changed(doc, before=None) -> None:
 
 def follow_ups_inserted(rows: list[tuple[str, date | str]]) -> None:
 	"""After a bulk insert: (institution, due date) of the rows stored; one range per institution."""
-	ranges: dict[str, list[date]] = {}
-	for institution, due_date in rows:
-		d = getdate(due_date)
-		span = ranges.setdefault(institution, [d, d])
-		span[0], span[1] = min(span[0], d), max(span[1], d)
-	for institution, (start, end) in ranges.items():
+	for institution, (start, end) in _ranges(rows).items():
 		refresh_due(institution, start, end)
 
 
 def rebuild(start: date | str | None = None, end: date | str | None = None, progress=None) -> dict:
-	"""Recompute every cell from start to end (default: all the follow-ups there are), one
-	institution at a time. Returns the number of cells written."""
+	"""Recompute every cell from start to end (default: all the follow-ups and discharges there
+	are), one institution at a time. Returns the number of cells written."""
 	bounds = frappe.db.sql(
 		f"SELECT MIN(due_date), MAX(due_date), MIN(DATE(completed_at)), MAX(DATE(completed_at))"
 		f" FROM `tab{FOLLOW_UP}`"
 	)[0]
-	institutions = frappe.db.sql_list(f"SELECT DISTINCT institution FROM `tab{FOLLOW_UP}`")
-	institutions += frappe.db.sql_list(
-		f"SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
+	discharged = frappe.db.sql(f"SELECT MIN(discharge_date), MAX(discharge_date) FROM `tab{DISCHARGE}`")[0]
+	institutions = frappe.db.sql_list(
+		f"SELECT DISTINCT institution FROM `tab{FOLLOW_UP}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{DISCHARGE}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{DAY_STAT}`"
 		f" UNION SELECT DISTINCT institution FROM `tab{SCORE_STAT}`"
+		f" UNION SELECT DISTINCT institution FROM `tab{DISCHARGE_STAT}`"
 	)
 	institutions = sorted(set(filter(None, institutions)))
 	due_start = getdate(start) if start else bounds[0]
 	due_end = getdate(end) if end else bounds[1]
 	done_start = getdate(start) if start else bounds[2]
 	done_end = getdate(end) if end else bounds[3]
+	out_start = getdate(start) if start else discharged[0]
+	out_end = getdate(end) if end else discharged[1]
 	for i, institution in enumerate(institutions):
 		if due_start and due_end:
 			refresh_due(institution, due_start, due_end)
 		if done_start and done_end:
 			refresh_completed(institution, done_start, done_end)
+		if out_start and out_end:
+			refresh_discharges(institution, out_start, out_end)
 		if progress:
 			progress(i + 1, len(institutions), institution)
 	if not start and not end:
-		# nothing is left of institutions without follow-ups any more
-		for table in (DAY_STAT, SCORE_STAT):
+		# nothing is left of institutions without follow-ups (discharges) any more
+		for table, source in ((DAY_STAT, FOLLOW_UP), (SCORE_STAT, FOLLOW_UP), (DISCHARGE_STAT, DISCHARGE)):
 			frappe.db.sql(
 				f"DELETE FROM `tab{table}` WHERE institution NOT IN"
-				f" (SELECT DISTINCT institution FROM `tab{FOLLOW_UP}` WHERE institution IS NOT NULL)"
+				f" (SELECT DISTINCT institution FROM `tab{source}` WHERE institution IS NOT NULL)"
 			)
 	return {
 		"institutions": len(institutions),
 		"day_cells": frappe.db.count(DAY_STAT),
 		"score_cells": frappe.db.count(SCORE_STAT),
+		"discharge_cells": frappe.db.count(DISCHARGE_STAT),
 	}
 
 

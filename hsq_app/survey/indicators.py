@@ -1,7 +1,7 @@
 """The three national satisfaction indicators (国办发〔2019〕4号 指标53-55): outpatient, inpatient and
 staff satisfaction per institution, department and month, with the number of answers against the
 bureau's quota; follow-up call satisfaction beside them. Everything adds up per-day cells
-(HSQ Survey Day Stat, HSQ Satisfaction Day Stat), so a county's millions of answers answer at once.
+(HSQ Survey Day Stat, HSQ Satisfaction Day Stat, HSQ Discharge Day Stat), so a county's millions of answers answer at once.
 
 Quotas (HSQ Survey Settings): outpatient answers per working day and institution; inpatient answers
 as a share of the month's discharges; staff answers as a share of active staff.
@@ -24,6 +24,7 @@ from hsq_app.utils.work_calendar import is_working_day
 
 KINDS = ("Outpatient", "Inpatient", "Staff")
 DAY_STAT = "HSQ Survey Day Stat"
+DISCHARGE_STAT = "HSQ Discharge Day Stat"  # discharges per day (hsq_app.follow_up.stats)
 
 
 def _scope_filter(q, T, institutions, department):
@@ -123,10 +124,10 @@ def quotas(start: date, end: date, institutions=None, department=None) -> dict[s
 	if end < start or not hospitals:
 		return dict.fromkeys(KINDS, 0)
 	units = 1 if department else len(hospitals)
-	D = frappe.qb.DocType("HSQ Discharge Record")
+	D = frappe.qb.DocType(DISCHARGE_STAT)
 	q = (
 		frappe.qb.from_(D)
-		.select(Count(D.name))
+		.select(Sum(D.discharged))
 		.where(D.discharge_date >= start)
 		.where(D.discharge_date <= end)
 	)
@@ -152,11 +153,11 @@ def quotas_by(start: date, end: date, keys: list[tuple[str, str | None]]) -> dic
 		return {key: dict.fromkeys(KINDS, 0) for key in keys}
 	hospitals = set(_hospitals(institutions))
 	days = working_days(start, end)
-	D = frappe.qb.DocType("HSQ Discharge Record")
+	D = frappe.qb.DocType(DISCHARGE_STAT)
 	by_dept: dict[tuple, int] = {}
 	for inst, dept, n in (
 		frappe.qb.from_(D)
-		.select(D.institution, D.department, Count(D.name))
+		.select(D.institution, D.department, Sum(D.discharged))
 		.where(D.discharge_date >= start)
 		.where(D.discharge_date <= end)
 		.where(D.institution.isin(institutions))

@@ -14,6 +14,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import getdate, now_datetime, today
 
+from hsq_app.follow_up import stats
 from hsq_app.follow_up.imports.rows import (
 	ERROR_SEPARATOR,
 	FIELDS,
@@ -220,6 +221,7 @@ def store(
 			)
 	discharge_columns = [*STANDARD_COLUMNS, *FIELDS, "source_import"]
 	insert_rows(DISCHARGE, discharge_columns, dict_rows(discharge_columns, discharges), chunk_size=CHUNK)
+	stats.discharges_inserted([(r["institution"], r["discharge_date"]) for r in rows])  # the per-day counts
 	if progress:
 		progress(70, _("Storing follow-ups"))
 	# through the follow-up door: it refreshes the per-day figures of the days they fall on

@@ -5,13 +5,15 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from hsq_app.follow_up import store
+from hsq_app.follow_up import stats, store
 from hsq_app.follow_up.imports.rows import ERROR_SEPARATOR, FIELDS, ImportContext, clean_record, record_key
 from hsq_app.follow_up.imports.storage import existing_discharges
 from hsq_app.follow_up.scheduling import schedule_for_record
 
 # what follow-ups copy from their discharge record (kept in step while they are open)
 COPIED_TO_FOLLOW_UPS = ("patient_name", "patient_phone", "department", "is_special")
+# what the per-day discharge counts (hsq_app.follow_up.stats) are keyed by
+COUNTED = ("institution", "department", "discharge_date")
 
 
 class HSQDischargeRecord(Document):
@@ -58,6 +60,8 @@ class HSQDischargeRecord(Document):
 
 	def on_update(self):
 		before = self.get_doc_before_save()
+		if not before or any(str(before.get(f) or "") != str(self.get(f) or "") for f in COUNTED):
+			stats.discharge_changed(self, before)  # in this transaction: the reports count it at once
 		changed = {f: self.get(f) for f in COPIED_TO_FOLLOW_UPS if before and before.get(f) != self.get(f)}
 		if changed:
 			fu = frappe.qb.DocType("HSQ Follow Up")
