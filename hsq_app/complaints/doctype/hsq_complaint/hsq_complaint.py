@@ -274,7 +274,11 @@ class HSQComplaint(Document):
 
 
 # the covering indexes of the workspace charts (on_doctype_update): by receipt, then what the
-# charts group and filter by, and the permission columns
+# charts group and filter by, and the permission columns. Each chart's group-by column sits in a
+# narrow index the optimizer reads as a range (benchmarks/README.md, eleventh session): in the wide
+# analytics index alone, at 4M complaints it chose a full scan of the channel index with a row
+# lookup each (7.4 s) or a full scan of the wide index (5.9 s) over a range scan (about 1 s).
+# Five text columns at most per index (560 bytes each in utf8mb4): InnoDB keys stop at 3,072 bytes.
 ANALYTICS_INDEXES = {
 	"hsq_received_analytics_index": [
 		"received_at",
@@ -292,7 +296,16 @@ ANALYTICS_INDEXES = {
 		"received_at",
 		"docstatus",
 		"category",
+		"channel",
 		"workflow_state",
+		"institution",
+		"department",
+	],
+	"hsq_received_finding_index": [
+		"received_at",
+		"docstatus",
+		"workflow_state",
+		"finding",
 		"institution",
 		"department",
 	],
