@@ -4,7 +4,7 @@
 
 A county makes about a million follow-ups a year, each scored on five or six dimensions: adding
 those up at report time means joining millions of score rows (10-30 s at 1 million follow-ups,
-benchmarks/README.md). Like ERPNext's Bin for stock, two small tables hold the sums instead:
+benchmarks/README.md). Like ERPNext's Bin for stock, small tables hold the sums instead:
 
 - ``HSQ Follow Up Day Stat``: per due date, institution and department — planned, completed,
   unreachable, refused, not yet done (Pending or Overdue), rated and the sum of overall
@@ -15,16 +15,16 @@ benchmarks/README.md). Like ERPNext's Bin for stock, two small tables hold the s
   holds the overall satisfaction by day of completion;
 - ``HSQ Discharge Day Stat``: per discharge date, institution and department — patients discharged
   (the denominator side of coverage and the inpatient survey quota). A county discharges a third of
-  a million patients a year: counting them at report time grew with the years kept (0.6 s of the
-  coverage report's year at 4 million follow-ups), these cells do not.
+  a million patients a year: counting them at report time grew with the years kept (about 0.55 s
+  of the coverage report's year at 4 million follow-ups), these cells do not.
 
 A cell is never adjusted by increments: it is recomputed from the follow-ups it sums (a day of an
 institution is a few dozen rows), in the transaction that changed them. Every writer of follow-ups
 calls in: the form (``HSQFollowUp.on_update``), the discharge import, turning a call into a
-complaint; every writer of discharge records too: their form (insert, and a change of institution,
-department or day) and the import. Marking follow-ups Overdue changes no figure (Pending and Overdue are both "not yet
-done"). ``rebuild()`` recomputes any range from scratch — after a restore or a bulk load — and the
-daily job re-adds the last two months as a safety net.
+complaint; so does every writer of discharge records: their form (insert, and a change of
+institution, department or day) and the import. Marking follow-ups Overdue changes no figure
+(Pending and Overdue are both "not yet done"). ``rebuild()`` recomputes any range from scratch —
+after a restore or a bulk load — and the daily job re-adds the last two months as a safety net.
 """
 
 from __future__ import annotations
@@ -217,6 +217,24 @@ def discharges_inserted(rows: list[tuple[str, date | str]]) -> None:
 		refresh_discharges(institution, start, end)
 
 
+def rebuild_discharges(
+	start: date | str | None = None, end: date | str | None = None, institutions: list[str] | None = None
+) -> None:
+	"""Recompute the discharge cells from start to end (default: every discharge there is) of
+	``institutions`` (default: every institution with discharges or discharge cells)."""
+	first, last = frappe.db.sql(f"SELECT MIN(discharge_date), MAX(discharge_date) FROM `tab{DISCHARGE}`")[0]
+	start, end = getdate(start) if start else first, getdate(end) if end else last
+	if not (start and end):
+		return
+	if institutions is None:
+		institutions = frappe.db.sql_list(
+			f"SELECT DISTINCT institution FROM `tab{DISCHARGE}`"
+			f" UNION SELECT DISTINCT institution FROM `tab{DISCHARGE_STAT}`"
+		)
+	for institution in filter(None, institutions):
+		refresh_discharges(institution, start, end)
+
+
 def discharge_sums(institutions: list[str], start, end) -> dict[str, int]:
 	"""Institution -> patients discharged from ``start`` to ``end`` (days, inclusive)."""
 	cell = frappe.qb.DocType(DISCHARGE_STAT)
@@ -273,7 +291,6 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 		f"SELECT MIN(due_date), MAX(due_date), MIN(DATE(completed_at)), MAX(DATE(completed_at))"
 		f" FROM `tab{FOLLOW_UP}`"
 	)[0]
-	discharged = frappe.db.sql(f"SELECT MIN(discharge_date), MAX(discharge_date) FROM `tab{DISCHARGE}`")[0]
 	institutions = frappe.db.sql_list(
 		f"SELECT DISTINCT institution FROM `tab{FOLLOW_UP}`"
 		f" UNION SELECT DISTINCT institution FROM `tab{DISCHARGE}`"
@@ -286,17 +303,14 @@ def rebuild(start: date | str | None = None, end: date | str | None = None, prog
 	due_end = getdate(end) if end else bounds[1]
 	done_start = getdate(start) if start else bounds[2]
 	done_end = getdate(end) if end else bounds[3]
-	out_start = getdate(start) if start else discharged[0]
-	out_end = getdate(end) if end else discharged[1]
 	for i, institution in enumerate(institutions):
 		if due_start and due_end:
 			refresh_due(institution, due_start, due_end)
 		if done_start and done_end:
 			refresh_completed(institution, done_start, done_end)
-		if out_start and out_end:
-			refresh_discharges(institution, out_start, out_end)
 		if progress:
 			progress(i + 1, len(institutions), institution)
+	rebuild_discharges(start, end, institutions)
 	if not start and not end:
 		# nothing is left of institutions without follow-ups (discharges) any more
 		for table, source in ((DAY_STAT, FOLLOW_UP), (SCORE_STAT, FOLLOW_UP), (DISCHARGE_STAT, DISCHARGE)):

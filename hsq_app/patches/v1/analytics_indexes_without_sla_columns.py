@@ -4,10 +4,8 @@ reports that read them from these indexes now read kept cells. Existing sites st
 columns under the same index names, which frappe.db.add_index leaves alone; each index is rebuilt
 when its columns differ (idempotent)."""
 
-from hsq_app.complaints.doctype.hsq_complaint.hsq_complaint import ANALYTICS_INDEXES
-from hsq_app.utils.indexes import ensure_index
+from hsq_app.complaints.doctype.hsq_complaint.hsq_complaint import ensure_analytics_indexes
 
 
 def execute():
-	for name, columns in ANALYTICS_INDEXES.items():
-		ensure_index("HSQ Complaint", columns, name)
+	ensure_analytics_indexes()

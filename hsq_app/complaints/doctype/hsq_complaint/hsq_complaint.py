@@ -312,9 +312,15 @@ ANALYTICS_INDEXES = {
 }
 
 
-def on_doctype_update():
+def ensure_analytics_indexes() -> None:
+	"""Each of ANALYTICS_INDEXES on exactly its columns (rebuilt where a site holds older ones)."""
 	from hsq_app.utils.indexes import ensure_index
 
+	for name, columns in ANALYTICS_INDEXES.items():
+		ensure_index("HSQ Complaint", columns, name)
+
+
+def on_doctype_update():
 	frappe.db.add_index("HSQ Complaint", ["workflow_state", "resolve_by"])
 	frappe.db.add_index("HSQ Complaint", ["institution", "department", "category", "received_at"])
 	# the repeat check's text candidates: an institution's complaints by receipt, read in order
@@ -324,8 +330,7 @@ def on_doctype_update():
 	# category; Frappe adds docstatus < 2). The reports read kept cells now, so neither holds
 	# sla_status nor escalation_level any more: the SLA sweep changes those on thousands of
 	# complaints a run, and each change moved an entry in both (issue 14, part 6)
-	for name, columns in ANALYTICS_INDEXES.items():
-		ensure_index("HSQ Complaint", columns, name)
+	ensure_analytics_indexes()
 	frappe.db.add_index(
 		"HSQ Complaint", ["resolved_at", "institution", "resolve_by"], "hsq_resolved_analytics_index"
 	)
