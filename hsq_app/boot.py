@@ -87,6 +87,9 @@ def series_in_plain_sql() -> None:
 		return
 
 	def getseries(key, digits):
+		from hsq_app.utils.naming import hold_series
+
+		hold_series(key)  # this transaction locks the row until it ends
 		current = frappe.db.sql("SELECT `current` FROM `tabSeries` WHERE `name`=%s FOR UPDATE", (key,))
 		if current and current[0][0] is not None:
 			current = current[0][0]

@@ -6,7 +6,7 @@ import re
 
 import frappe
 import pytest
-from factories import as_user, make_user, set_settings, uid
+from factories import as_user, make_complaint, make_user, set_settings, uid
 from frappe.model.naming import make_autoname
 from test_complaint_doors import intake, intake_payload
 
@@ -186,7 +186,22 @@ def test_the_default_calendar_changed_applies_to_the_next_complaint(
 
 
 def series_current(key):
-	return frappe.db.sql("select `current` from `tabSeries` where `name` = %s", key)[0][0]
+	"""The series' number as committed (a locking read: the test's snapshot may predate a number
+	taken on the second connection)."""
+	return frappe.db.sql("select `current` from `tabSeries` where `name` = %s lock in share mode", key)[0][0]
+
+
+def other_connection():
+	"""A connection of the site's own, like another gunicorn thread's."""
+	import pymysql
+	from frappe.database import get_db
+
+	conf = frappe.local.conf
+	settings = get_db(
+		host=conf.db_host, port=conf.db_port, user=conf.db_name, password=conf.db_password,
+		cur_db_name=conf.db_name,
+	).get_connection_settings()  # fmt: skip
+	return pymysql.connect(**settings, autocommit=False)
 
 
 def test_complaints_take_consecutive_numbers_of_their_series(shared_world, intake_user):
@@ -203,3 +218,61 @@ def test_a_new_series_starts_at_one():
 	assert make_autoname(f"{prefix}-.####") == f"{prefix}-0001"
 	assert make_autoname(f"{prefix}-.####") == f"{prefix}-0002"
 	assert series_current(f"{prefix}-") == 2
+
+
+def test_an_intake_number_is_committed_at_once_and_the_series_left_free(shared_world, intake_user):
+	"""Another registration need not wait for this request's commit (issue 14: under load the wait
+	for the series row was three quarters of an intake request)."""
+	as_user(intake_user)
+	name = intake(**intake_payload(shared_world))["name"]
+	prefix, number = name.rsplit("-", 1)
+	other = other_connection()
+	try:
+		with other.cursor() as cursor:
+			cursor.execute("set session innodb_lock_wait_timeout = 1")
+			# this test's transaction is still open, the complaint uncommitted: the row is free
+			cursor.execute("select `current` from `tabSeries` where `name` = %s for update", (f"{prefix}-",))
+			assert cursor.fetchone()[0] == int(number)
+		other.rollback()
+	finally:
+		other.close()
+	# the complaint itself is still this transaction's: nobody else sees it before the commit
+	assert frappe.db.exists("HSQ Complaint", name)
+
+
+def test_a_registration_after_a_desk_one_in_the_same_transaction_takes_the_next_number(
+	shared_world, intake_user, monkeypatch
+):
+	"""The desk numbers in its own transaction and holds the row until the commit; an intake call
+	later in that transaction (a script, a test) continues the series there instead of waiting for
+	itself on the second connection."""
+	from hsq_app.utils import naming
+
+	as_user(shared_world.a.officer)
+	desk = make_complaint(shared_world.a.institution).name
+
+	def second_connection(key):
+		raise AssertionError(f"{key} is held by this transaction: the second connection would wait for it")
+
+	monkeypatch.setattr(naming, "_increment", second_connection)
+	as_user(intake_user)
+	name = intake(**intake_payload(shared_world))["name"]
+	prefix, number = desk.rsplit("-", 1)
+	assert name == f"{prefix}-{int(number) + 1:05d}"
+
+
+def test_a_registration_numbers_in_the_request_when_the_second_connection_fails(
+	shared_world, intake_user, monkeypatch
+):
+	from hsq_app.utils import naming
+
+	def unreachable(key):
+		raise OSError("connection refused")
+
+	monkeypatch.setattr(naming, "_increment", unreachable)
+	as_user(intake_user)
+	first = intake(**intake_payload(shared_world))["name"]
+	second = intake(**intake_payload(shared_world))["name"]
+	prefix, number = first.rsplit("-", 1)
+	assert second == f"{prefix}-{int(number) + 1:05d}"
+	assert series_current(f"{prefix}-") == int(number) + 1

@@ -10,6 +10,7 @@ from hsq_app.complaints import field_policy, routing, sla, titles, worklist
 from hsq_app.complaints import workflow as wf
 from hsq_app.hsq_setup.departments import check_department
 from hsq_app.utils.lookups import prime_link_checks
+from hsq_app.utils.naming import name_without_waiting
 from hsq_app.utils.text import plain_text
 
 # free-text fields: HTML stripped, length capped (every door: desk, API, public form)
@@ -136,6 +137,12 @@ class HSQComplaint(Document):
 		if not (self.flags.ignore_links or self._action == "cancel"):
 			prime_link_checks(self)
 		super()._validate_links()
+
+	def autoname(self):
+		"""The machine doors (intake API, public page) number a complaint without waiting for the
+		other registrations' commits (hsq_app.utils.naming); the desk keeps Frappe's numbering."""
+		if self.flags.hsq_register_later:
+			self.name = name_without_waiting(self)
 
 	def before_insert(self):
 		field_policy.on_insert(self)
