@@ -1,6 +1,7 @@
 """Machine doors (intake API, public page) put the complaint into the officers' worklist by a job
 after the commit; the desk's registration and workflow actions assign in the request (issue 14)."""
 
+import random
 import time
 from unittest.mock import patch
 
@@ -11,7 +12,7 @@ from factories import as_user, make_user, remove_committed_complaints, uid
 from rest import api_token, request
 
 from hsq_app import roles as R
-from hsq_app.complaints import complainant_sms, worklist
+from hsq_app.complaints import complainant_sms, repeats, worklist
 from hsq_app.complaints import workflow as wf
 
 
@@ -193,7 +194,7 @@ def test_a_redis_that_refuses_the_job_does_not_fail_the_stored_complaint(http_in
 def _intake(http_intake, **extra):
 	w = http_intake.w
 	payload = {"channel": "12345 Hotline", "external_ref": uid("GD"), "institution": w.a.institution}
-	payload.update(category="Waiting Time", description="挂号排队两小时", **extra)
+	payload.update({"category": "Waiting Time", "description": "挂号排队两小时", **extra})
 	resp = request(
 		"POST", "/api/method/hsq_app.api.intake.create_complaint", token=http_intake.token, json_body=payload
 	)
@@ -327,3 +328,37 @@ def test_whether_a_doctype_is_single_comes_from_its_cached_meta():
 		assert meta.is_single(name) == issingle, name
 	assert meta.is_single("No Such DocType") is None
 	assert frappe.new_doc("HSQ Settings").doctype == "HSQ Settings"  # a single still gets defaults
+
+
+def test_a_seconds_complaints_are_marked_as_repeats_as_one_by_one(http_intake):
+	"""The job reads its chunk's earlier complaints once per institution (repeats.earlier_reports_of)
+	rather than twice per complaint: each complaint's marks are what the check of that complaint
+	alone finds (issue 14)."""
+	w = http_intake.w
+	tag = uid("R")
+	phone = f"139{random.randrange(10**8):08d}"
+	text = f"急诊{tag}候诊时间太长，排队两个小时没有人管，护士也不解释"
+	first = _intake(http_intake, complainant_phone=phone, description=f"收费{tag}不清楚，多收了检查费")
+	frappe.db.rollback()
+	run_worklist_jobs(http_intake.enqueued, first)
+	http_intake.enqueued.clear()
+	burst = [
+		_intake(http_intake, complainant_phone=phone, description=f"药房{tag}取药等太久"),
+		_intake(http_intake, is_anonymous=1, description=text),
+		_intake(http_intake, is_anonymous=1, description=text + "。"),
+		_intake(http_intake, is_anonymous=1, description=text, institution=w.b.institution),
+		_intake(http_intake, is_anonymous=1, description=f"停车{tag}收费太贵"),
+	]
+	frappe.db.rollback()
+	jobs = [kw for method, kw in http_intake.enqueued if method == worklist.JOB]
+	assert worklist.drain(bucket=jobs[-1]["bucket"]) >= len(burst)
+	marks = {
+		n: frappe.db.get_value("HSQ Complaint", n, ["repeat_of", "repeat_count"]) for n in [first, *burst]
+	}
+	assert marks[burst[0]] == (first, 1)  # the same phone
+	assert marks[burst[2]] == (burst[1], 1)  # the same matter at the same institution
+	assert marks[burst[1]] == (None, 0) and marks[burst[4]] == (None, 0)
+	assert marks[burst[3]] == (None, 0)  # the same text at another institution
+	for name in [first, *burst]:
+		earlier = repeats.earlier_reports(frappe.get_doc("HSQ Complaint", name))
+		assert marks[name] == (earlier[0].name if earlier else None, len(earlier)), name

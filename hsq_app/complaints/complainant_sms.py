@@ -39,11 +39,13 @@ def ensure_templates() -> None:
 
 def _context(doc) -> dict:
 	status_url = get_url(f"/complaint?code={doc.tracking_code}")
-	survey_code = doc.department and frappe.db.get_value("HSQ Department", doc.department, "survey_code")
+	# from the document cache (cleared when the record is saved or set): a registration job reads
+	# them for every message of its chunk
+	survey_code = doc.department and frappe.get_cached_value("HSQ Department", doc.department, "survey_code")
 	if not survey_code:
-		survey_code = frappe.db.get_value("HSQ Institution", doc.institution, "survey_code")
+		survey_code = frappe.get_cached_value("HSQ Institution", doc.institution, "survey_code")
 	return {
-		"institution": frappe.db.get_value("HSQ Institution", doc.institution, "institution_name")
+		"institution": frappe.get_cached_value("HSQ Institution", doc.institution, "institution_name")
 		or doc.institution,
 		"tracking_code": doc.tracking_code,
 		"resolve_by": format_datetime(doc.resolve_by, "yyyy-MM-dd") if doc.resolve_by else "",

@@ -137,8 +137,7 @@ def register(names: list[str]) -> list[str]:
 
 
 def _mark_repeats(docs) -> None:
-	for doc in docs:
-		earlier = repeats.earlier_reports(doc)
+	for doc, earlier in zip(docs, repeats.earlier_reports_of(docs), strict=True):
 		values = {"repeat_of": earlier[0].name if earlier else None, "repeat_count": len(earlier)}
 		if values != {"repeat_of": doc.repeat_of or None, "repeat_count": doc.repeat_count or 0}:
 			frappe.db.set_value(DOCTYPE, doc.name, values, update_modified=False)

@@ -60,7 +60,8 @@ def opt_out(phone: str, reason: str | None = None) -> None:
 
 
 def render(template: str, context: dict) -> str:
-	row = frappe.db.get_value("HSQ SMS Template", template, ["body", "enabled"], as_dict=True)
+	# the document cache: cleared when an admin saves the template
+	row = frappe.get_cached_value("HSQ SMS Template", template, ["body", "enabled"], as_dict=True)
 	if not row or not row.enabled:
 		frappe.throw(_("SMS template {0} does not exist or is disabled").format(template), UnknownTemplate)
 	return frappe.render_template(row.body, context or {}).strip()[:MAX_LENGTH]
