@@ -276,3 +276,26 @@ def test_a_registration_numbers_in_the_request_when_the_second_connection_fails(
 	prefix, number = first.rsplit("-", 1)
 	assert second == f"{prefix}-{int(number) + 1:05d}"
 	assert series_current(f"{prefix}-") == int(number) + 1
+
+
+def test_a_second_connection_the_server_closed_is_opened_again(shared_world, intake_user, monkeypatch):
+	"""A connection MariaDB closed (idle past wait_timeout, a restart) is opened again once, and the
+	number still comes from a transaction of its own."""
+	from hsq_app.utils import naming
+
+	as_user(intake_user)
+	first = intake(**intake_payload(shared_world))["name"]
+	closed = naming._own.conn.thread_id()
+	frappe.db.sql(f"kill {int(closed)}")
+
+	prefix, number = first.rsplit("-", 1)
+	frappes = frappe.model.naming.getseries
+
+	def in_the_request(key, digits):
+		assert key != f"{prefix}-", "numbered in the request's transaction"
+		return frappes(key, digits)
+
+	monkeypatch.setattr(frappe.model.naming, "getseries", in_the_request)
+	second = intake(**intake_payload(shared_world))["name"]
+	assert second == f"{prefix}-{int(number) + 1:05d}"
+	assert naming._own.conn.thread_id() != closed

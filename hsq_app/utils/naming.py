@@ -3,6 +3,7 @@ inserts' commits."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import frappe
@@ -45,8 +46,8 @@ def reserve_names(series: str, count: int) -> list[str]:
 # Frappe takes a naming series' next number with ``SELECT ... FOR UPDATE`` on its ``tabSeries`` row
 # inside the inserting transaction, so the row stays locked until that transaction commits: every
 # other insert of the same series waits for the whole of it (defaults, validation, the complaint's
-# cells and Version, the commit). Under the intake's load that wait was three quarters of a
-# complaint's request (py-spy, benchmarks/README.md "Twelfth session"). For the machine doors the
+# cells and Version, the commit). Under the intake's load that wait was about two thirds of an
+# intake request's time (py-spy, benchmarks/README.md "Twelfth session"). For the machine doors the
 # number is taken in a transaction of its own on a second connection, committed at once: the row
 # is locked for one statement. A registration that fails after taking its number leaves that
 # number unused (a gap, as with a database sequence); the desk keeps Frappe's gapless numbering.
@@ -84,6 +85,8 @@ def _connection(fresh: bool = False):
 	conf = frappe.local.conf
 	site = conf.db_name
 	conn = getattr(_own, "conn", None)
+	if conn is not None and _own.pid != os.getpid():
+		conn = None  # a forked process: the socket is its parent's
 	if conn is not None and (fresh or _own.site != site):
 		try:
 			conn.close()
@@ -98,7 +101,7 @@ def _connection(fresh: bool = False):
 		conn = pymysql.connect(**settings, autocommit=True)
 		with conn.cursor() as cursor:
 			cursor.execute("SET SESSION innodb_lock_wait_timeout = %s", (SERIES_LOCK_WAIT_S,))
-		_own.conn, _own.site = conn, site
+		_own.conn, _own.site, _own.pid = conn, site, os.getpid()
 	return conn
 
 
@@ -107,6 +110,8 @@ def _increment(key: str) -> int:
 		"INSERT INTO `tabSeries` (`name`, `current`) VALUES (%s, LAST_INSERT_ID(1)) "
 		"ON DUPLICATE KEY UPDATE `current` = LAST_INSERT_ID(IFNULL(`current`, 0) + 1)"
 	)
+	import pymysql
+
 	for attempt in (0, 1):
 		try:
 			with _connection(fresh=bool(attempt)).cursor() as cursor:
@@ -115,8 +120,11 @@ def _increment(key: str) -> int:
 					return cursor.lastrowid
 				cursor.execute("SELECT LAST_INSERT_ID()")
 				return cursor.fetchone()[0]
-		except Exception:
-			if attempt:
+		except (pymysql.err.InterfaceError, pymysql.err.OperationalError) as e:
+			# a connection the server closed (idle for wait_timeout, a restart) is opened again
+			# once; a lock wait that ran out is not waited for twice
+			gone = isinstance(e, pymysql.err.InterfaceError) or e.args[0] in (2006, 2013)
+			if attempt or not gone:
 				raise
 	raise AssertionError("unreachable")
 
