@@ -74,12 +74,6 @@ def mark_stored(doc) -> None:
 		doc.db_set(values, update_modified=False)
 
 
-def _similar(a: str | None, b: str | None, threshold: float) -> bool:
-	if not (a and b):
-		return False
-	return _Matcher(b).similar(a, threshold)
-
-
 class _Matcher:
 	"""Compares texts with one earlier complaint's text. ``SequenceMatcher`` indexes its second
 	sequence once (``set_seq2``), so a chunk's complaints are compared with a candidate they share
@@ -161,7 +155,7 @@ def earlier_reports_of(docs: list) -> list[list[frappe._dict]]:
 		matchers = {}
 		for institution, group in by_institution.items():
 			for a, candidates in zip(
-				group, _text_candidates(group, institution, rows_between, opening), strict=True
+				group, _text_candidates(group, institution, rows_between, within, opening), strict=True
 			):
 				for row in candidates:
 					if row.name in a.found:
@@ -174,7 +168,7 @@ def earlier_reports_of(docs: list) -> list[list[frappe._dict]]:
 	return [sorted(a.found.values(), key=lambda r: (r.received_at, r.name)) for a in asked]
 
 
-def _text_candidates(group, institution, rows_between, opening) -> list[list]:
+def _text_candidates(group, institution, rows_between, within, opening) -> list[list]:
 	"""Each complaint's latest TEXT_CANDIDATES of its institution up to its receipt (a busy
 	institution's oldest texts of the window told nothing of last week's repeat), newest first.
 
@@ -197,23 +191,14 @@ def _text_candidates(group, institution, rows_between, opening) -> list[list]:
 	) if len(group) > 1 else 0  # fmt: skip
 	depth = later + TEXT_CANDIDATES + 1
 	if depth > TEXT_CANDIDATES * len(group):
-		return [
-			[
-				r
-				for r in rows_between(
-					a.since, a.received, extra, fields=(opening,), order=True, limit=TEXT_CANDIDATES + 1
-				)
-				if r.name != (a.doc.name or "")
-			][:TEXT_CANDIDATES]
+		read = [
+			rows_between(a.since, a.received, extra, fields=(opening,), order=True, limit=TEXT_CANDIDATES + 1)
 			for a in group
 		]
-	rows = rows_between(since, last, extra, fields=(opening,), order=True, limit=depth)
-	return [
-		[r for r in rows if a.since <= r.received_at <= a.received and r.name != (a.doc.name or "")][
-			:TEXT_CANDIDATES
-		]
-		for a in group
-	]
+	else:
+		rows = rows_between(since, last, extra, fields=(opening,), order=True, limit=depth)
+		read = [rows] * len(group)
+	return [[r for r in rows if within(a, r)][:TEXT_CANDIDATES] for a, rows in zip(group, read, strict=True)]
 
 
 @frappe.whitelist()
