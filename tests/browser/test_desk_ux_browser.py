@@ -496,8 +496,17 @@ def _untranslated(page) -> dict[str, str]:
 
 
 def _settle(page):
-	wait_for_desk(page)
-	page.wait_for_load_state("networkidle")
+	"""The page drawn and quiet; a timeout says which page and what failed under it."""
+	from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+	seen = len(page.hsq_failures)
+	try:
+		wait_for_desk(page)
+		page.wait_for_load_state("networkidle")
+	except PlaywrightTimeout:
+		raise AssertionError(
+			f"{page.url} did not settle: {page.hsq_failures[seen:] or 'no request failed'}"
+		) from None
 	page.wait_for_timeout(700)
 
 
