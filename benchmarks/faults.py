@@ -96,7 +96,7 @@ def import_kill(args):
 	def worker_pids() -> list[int]:
 		# only this bench's worker (the sites folder's parent): other benches on the machine are not ours
 		bench = os.path.dirname(os.path.abspath(os.getcwd()))
-		pattern = f"{bench}/env/bin/python -m frappe.utils.bench_helper frappe worker --queue long"
+		pattern = f"{bench}/env/bin/python -m hsq_app.utils.worker --queue long"
 		out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
 		return [int(p) for p in out.split()]
 

@@ -1059,6 +1059,7 @@ environment={environment}
 {extra}"""
 
 	helper = f"{py} -m frappe.utils.bench_helper frappe"
+	worker = f"{py} -m hsq_app.utils.worker"
 	parts = [
 		f"""; written by hsq harness (bin/hsq start); regenerated on every start
 [unix_http_server]
@@ -1085,9 +1086,10 @@ serverurl=unix://{supervisor_sock(cfg, tag)}
 			stopwait=40,
 		),
 		program("socketio", f"/usr/bin/env node {b}/apps/frappe/socketio.js", b, stopwait=10),
-		program("worker-default", f"{helper} worker --queue default", b / "sites", stopwait=1560),
-		program("worker-short", f"{helper} worker --queue short", b / "sites", stopwait=360),
-		program("worker-long", f"{helper} worker --queue long", b / "sites", stopwait=1560),
+		# Frappe's worker, with the jobs' code imported before it forks (hsq_app/utils/worker.py)
+		program("worker-default", f"{worker} --queue default", b / "sites", stopwait=1560),
+		program("worker-short", f"{worker} --queue short", b / "sites", stopwait=360),
+		program("worker-long", f"{worker} --queue long", b / "sites", stopwait=1560),
 		program("schedule", f"{helper} schedule", b / "sites", stopwait=30),
 		program("backup", f"/usr/bin/python3 {harness} backup-clock", b, stopwait=600),
 	]

@@ -362,3 +362,34 @@ def test_a_seconds_complaints_are_marked_as_repeats_as_one_by_one(http_intake):
 	for name in [first, *burst]:
 		earlier = repeats.earlier_reports(frappe.get_doc("HSQ Complaint", name))
 		assert marks[name] == (earlier[0].name if earlier else None, len(earlier)), name
+
+
+def test_without_an_outgoing_account_the_bell_rings_and_one_error_is_logged_an_hour(http_intake, monkeypatch):
+	"""No outgoing e-mail account: the officers' notifications are still in the bell, no e-mail
+	is tried, and the admin gets one Error Log for the hour, not one for every second's job."""
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	from hsq_app.complaints import registration
+
+	monkeypatch.setattr(EmailAccount, "find_outgoing", classmethod(lambda cls, **kw: None))
+	frappe.cache.delete_value(registration.NO_OUTGOING_EMAIL_LOGGED)
+	since = frappe.utils.now_datetime()
+	names = []
+	for _second in range(2):
+		name = _intake(http_intake, is_anonymous=1)
+		names.append(name)
+		frappe.db.rollback()
+		run_worklist_jobs(http_intake.enqueued, name)
+	bell = frappe.get_all("Notification Log", filters={"document_name": ("in", names)}, pluck="document_name")
+	assert sorted(bell) == sorted(names)
+	errors = frappe.get_all(
+		"Error Log",
+		filters={"creation": (">=", since), "method": "Failed to send notification email"},
+		fields=["error"],
+	)
+	assert len(errors) == 1 and "发件" in frappe._("No outgoing email account is set up", lang="zh")
+	assert not frappe.db.exists(
+		"Email Queue", {"creation": (">=", since), "message": ("like", f"%{names[0]}%")}
+	)
+	frappe.db.delete("Notification Log", {"document_name": ("in", names)})
+	frappe.db.commit()

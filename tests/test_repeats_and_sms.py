@@ -301,3 +301,26 @@ def test_the_leaders_report_is_on_their_workspace_and_lists_the_same_rows(shared
 	rows = run("Long Unresolved and Repeated", filters={}, ignore_prepared_report=True)["result"]
 	frappe.set_user("Administrator")
 	assert old.name in [r["name"] for r in rows]
+
+
+def test_the_text_check_agrees_with_the_ratio_whatever_the_texts():
+	"""The shortcuts (the same text, the cheap bounds) never change what the ratio decides."""
+	from difflib import SequenceMatcher
+
+	texts = [
+		"",
+		"挂号排队两小时",
+		"挂号排队两小时",
+		"挂号排队三小时，无人解释",
+		"收费不明",
+		"x" * 600,
+		"x" * 599 + "y",
+	]
+	for earlier in texts:
+		matcher = repeats._Matcher(earlier)
+		for text in texts:
+			for threshold in (0.0, 0.5, 0.8, 1.0, 1.01):
+				ratio = SequenceMatcher(
+					None, text[: repeats.TEXT_CHARS], earlier[: repeats.TEXT_CHARS], autojunk=False
+				).ratio()
+				assert matcher.similar(text, threshold) == (ratio >= threshold), (text, earlier, threshold)

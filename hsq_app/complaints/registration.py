@@ -38,6 +38,7 @@ from hsq_app.messaging.sms import enqueue_deliveries
 from hsq_app.utils.bulk import insert_rows
 
 DOCTYPE = "HSQ Complaint"
+NO_OUTGOING_EMAIL_LOGGED = "hsq:no-outgoing-email-logged"  # cache key, set for an hour
 FIELDS = (
 	"name",
 	"workflow_state",
@@ -311,14 +312,36 @@ def _notify(notifications, now, by) -> None:
 		frappe.publish_realtime("notification", after_commit=True, user=user)
 		set_notifications_as_unseen(user)
 	mail = {u for u in users if is_email_notifications_enabled_for_type(u, "Assignment")}
+	if mail and not _can_send_email():
+		return
 	for log in logs:
 		if log.for_user in mail:
 			try:
 				send_notification_email(frappe.get_doc({"doctype": "Notification Log", **log}))
 			except frappe.OutgoingEmailError:
-				# no outgoing account: one Error Log for the chunk, not one per notification
-				frappe.log_error(_("Failed to send notification email"))
+				_no_outgoing_email()
 				break
+
+
+def _can_send_email() -> bool:
+	"""Whether the notification e-mails have an account to leave by (the one ``frappe.sendmail``
+	would take: the default outgoing, the site config's, or a dummy while e-mails are muted). Without
+	one, Frappe's own notifications fail on each e-mail and log each failure."""
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	if EmailAccount.find_outgoing():
+		return True
+	_no_outgoing_email()
+	return False
+
+
+def _no_outgoing_email() -> None:
+	"""One Error Log an hour while no outgoing account is set up, not one a second during a burst
+	(each registration job would log one): the admin sees it, and the log is not flooded."""
+	if frappe.cache.get_value(NO_OUTGOING_EMAIL_LOGGED, expires=True):  # (not the request-local copy)
+		return
+	frappe.log_error(_("Failed to send notification email"), _("No outgoing email account is set up"))
+	frappe.cache.set_value(NO_OUTGOING_EMAIL_LOGGED, 1, expires_in_sec=3600)
 
 
 def _send_registration_sms(docs) -> None:

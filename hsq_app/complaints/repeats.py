@@ -81,12 +81,16 @@ class _Matcher:
 
 	def __init__(self, earlier: str):
 		# the opening of the text says what the matter is
+		self.earlier = earlier[:TEXT_CHARS]
 		self.matcher = SequenceMatcher(None, autojunk=False)
-		self.matcher.set_seq2(earlier[:TEXT_CHARS])
+		self.matcher.set_seq2(self.earlier)
 
 	def similar(self, text: str, threshold: float) -> bool:
+		text = text[:TEXT_CHARS]
+		if text == self.earlier:  # the same text sent again (a platform forwarding it twice): ratio 1
+			return threshold <= 1
 		m = self.matcher
-		m.set_seq1(text[:TEXT_CHARS])
+		m.set_seq1(text)
 		# the cheap bounds first
 		return m.real_quick_ratio() >= threshold and m.quick_ratio() >= threshold and m.ratio() >= threshold
 

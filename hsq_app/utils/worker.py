@@ -1,0 +1,71 @@
+"""The production shape's RQ workers: Frappe's own worker, with the code its jobs run imported once,
+before it forks (``python -m hsq_app.utils.worker --queue short``, from the bench's sites folder).
+
+Frappe's worker forks a work horse for every job and the horse's imports die with it, so every
+registration job imported the e-mail queue (and through it the PDF and CSS libraries), Jinja,
+the error log and the app's own job modules again: about 15 % of the ``short`` worker's CPU during
+an intake burst (benchmarks/README.md, "Thirteenth session"). Imported here, the horses inherit
+them; the worker then freezes them with the rest of its memory (Frappe's ``_freeze_gc``), so the
+horses share those pages with it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+
+# what the jobs import beyond `frappe` itself (py-spy of the short worker during an intake burst)
+FRAPPE_MODULES = (
+	"frappe.desk.doctype.notification_log.notification_log",
+	"frappe.email.doctype.email_account.email_account",
+	"frappe.email.doctype.email_queue.email_queue",
+	"frappe.email.doctype.notification.notification",
+	"frappe.utils.error",
+	"frappe.utils.jinja",
+	"frappe.utils.sentry",
+)
+SKIPPED_PACKAGES = ("hsq_app.patches", "hsq_app.tests")
+
+
+def app_modules(package: str = "hsq_app") -> list[str]:
+	"""Every module of the app but its patches (run once, by migrate)."""
+	root = importlib.import_module(package)
+	return [
+		m.name
+		for m in pkgutil.walk_packages(root.__path__, f"{package}.")
+		if not m.name.startswith(SKIPPED_PACKAGES)
+	]
+
+
+def preload() -> tuple[int, list[str]]:
+	"""Import FRAPPE_MODULES and the app's modules; returns (imported, the ones that failed). A module
+	that cannot be imported outside a site is left to the job, which imports it as before."""
+	imported, failed = 0, []
+	for name in (*FRAPPE_MODULES, *app_modules()):
+		try:
+			importlib.import_module(name)
+			imported += 1
+		except Exception:
+			failed.append(name)
+	return imported, failed
+
+
+def main(argv: list[str] | None = None) -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--queue", help="comma-separated queues (default: all)")
+	parser.add_argument("--quiet", action="store_true")
+	parser.add_argument("--burst", action="store_true", help="stop once the queues are empty")
+	args = parser.parse_args(argv)
+	imported, failed = preload()
+	print(
+		f"hsq worker: {imported} modules loaded before forking; left to the jobs: {failed or 'none'}",
+		flush=True,
+	)
+
+	from frappe.utils.background_jobs import start_worker
+
+	start_worker(queue=args.queue, quiet=args.quiet, burst=args.burst)
+
+
+if __name__ == "__main__":
+	main()

@@ -1,0 +1,50 @@
+"""The production shape's RQ workers (hsq_app/utils/worker.py): Frappe's worker with the jobs' code
+imported before it forks, so a job's work horse does not import it again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import frappe
+from ops import bench_path
+
+from hsq_app.utils import worker
+
+
+def test_the_worker_loads_the_jobs_code_and_none_is_left_out():
+	imported, failed = worker.preload()
+	assert failed == []
+	assert imported == len(worker.FRAPPE_MODULES) + len(worker.app_modules())
+	for name in (
+		"hsq_app.complaints.worklist",
+		"hsq_app.complaints.registration",
+		"hsq_app.complaints.sla.sweep",
+		"frappe.email.doctype.email_queue.email_queue",
+	):
+		assert name in sys.modules
+	assert not any(m.startswith("hsq_app.patches.") for m in worker.app_modules())
+
+
+def test_a_queued_job_runs_on_the_worker_and_answers():
+	job = frappe.enqueue("frappe.utils.data.add_days", queue="short", date="2026-12-31", days=1)
+	done = subprocess.run(
+		[
+			str(bench_path() / "env" / "bin" / "python"),
+			"-m",
+			"hsq_app.utils.worker",
+			"--queue",
+			"short",
+			"--burst",
+		],
+		cwd=str(bench_path() / "sites"),
+		capture_output=True,
+		text=True,
+		timeout=300,
+		stdin=subprocess.DEVNULL,
+	)
+	assert done.returncode == 0, done.stderr[-2000:]
+	assert "modules loaded before forking; left to the jobs: none" in done.stdout
+	job.refresh()
+	assert job.get_status() == "finished"
+	assert str(job.return_value()) == "2027-01-01"
