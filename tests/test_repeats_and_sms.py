@@ -324,3 +324,25 @@ def test_the_text_check_agrees_with_the_ratio_whatever_the_texts():
 					None, text[: repeats.TEXT_CHARS], earlier[: repeats.TEXT_CHARS], autojunk=False
 				).ratio()
 				assert matcher.similar(text, threshold) == (ratio >= threshold), (text, earlier, threshold)
+
+
+def test_a_message_is_rendered_as_frappe_renders_it_and_refused_as_frappe_refuses_it():
+	"""The SMS bodies are compiled once per request or job (messaging.sms._render): the text is
+	Frappe's, and so are the refusals (server-side scripting, broken templates)."""
+	from hsq_app.messaging import sms
+
+	context = {"name": "TS-2026-00001", "institution": "县人民医院", "n": 3}
+	for body in (
+		"您的投诉 {{ name }} 已由{{ institution }}受理",
+		"{% if n > 2 %}第{{ n }}次{% endif %}反映，已转{{ institution }}",
+		"无变量的短信",
+		"{{ missing }}未定义",
+	):
+		for _time in range(2):  # compiled, then taken from this request's compiled bodies
+			assert sms._render(body, context) == frappe.render_template(body, context)
+	for refused in ("{{ name.__class__ }}", "{% if %}", "{{ name | no_such_filter }}"):
+		with pytest.raises(frappe.ValidationError) as frappes:
+			frappe.render_template(refused, context)
+		with pytest.raises(frappe.ValidationError) as ours:
+			sms._render(refused, context)
+		assert str(ours.value) == str(frappes.value)

@@ -64,7 +64,30 @@ def render(template: str, context: dict) -> str:
 	row = frappe.get_cached_value("HSQ SMS Template", template, ["body", "enabled"], as_dict=True)
 	if not row or not row.enabled:
 		frappe.throw(_("SMS template {0} does not exist or is disabled").format(template), UnknownTemplate)
-	return frappe.render_template(row.body, context or {}).strip()[:MAX_LENGTH]
+	return _render(row.body, context or {}).strip()[:MAX_LENGTH]
+
+
+def _render(body: str, context: dict) -> str:
+	"""``frappe.render_template(body, context)``, the body compiled once per request or job (a
+	registration job texts a second's complainants with one template: Jinja compiled it for each).
+	Kept on ``frappe.local`` with Frappe's environment of this request or job, never across them.
+	Anything but a plain template (empty, a path, a refused or broken one) is Frappe's to render
+	and to refuse."""
+	from frappe.utils.jinja import get_jenv, guess_is_path
+	from jinja2 import TemplateError
+
+	if not body or guess_is_path(body) or ".__" in body:
+		return frappe.render_template(body, context)
+	compiled = getattr(frappe.local, "hsq_sms_templates", None)
+	if compiled is None:
+		compiled = frappe.local.hsq_sms_templates = {}
+	try:
+		if body not in compiled:
+			compiled[body] = get_jenv().from_string(body)
+		return compiled[body].render(context)
+	except TemplateError:
+		pass
+	return frappe.render_template(body, context)  # Frappe's "Jinja Template Error", as it says it
 
 
 def send_sms(
