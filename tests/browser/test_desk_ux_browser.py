@@ -459,6 +459,7 @@ NOT_WORDS = re.compile(
 	r"|\b[A-Z]{2,4}-(?:\d{4}-)?\d+\b"  # record names: TS-2026-00012, STF-00172
 	r"|\b[A-Z0-9]{8,}\b|\b\d+[a-zA-Z]{1,3}\b|#\w+"
 	r"|(?<=[\u4e00-\u9fff])[a-z0-9]{4,8}\b"  # the test world's names: 医院amljbgy, 员工u0bnai
+	r"|(?<=[\u4e00-\u9fff])[a-z0-9]{1,8}(?=\s*(?:\.\.\.|…))"  # the same, cut short by a crowded chart axis: 医院aa ...
 	r"|\b(?=[a-z]*\d)[a-z0-9]{4,10}\b"  # its user ids: umw3xrt, 5rhs66
 )
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
