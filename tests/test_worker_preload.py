@@ -48,3 +48,33 @@ def test_a_queued_job_runs_on_the_worker_and_answers():
 	job.refresh()
 	assert job.get_status() == "finished"
 	assert str(job.return_value()) == "2027-01-01"
+
+
+def test_a_package_that_raises_while_walked_does_not_stop_the_worker(tmp_path, monkeypatch):
+	"""A broken ``__init__`` (or module) is left to the jobs, named in the worker's log line; the
+	rest of the package is still loaded, and an app that cannot be found at all loads nothing of its
+	own but still starts."""
+	root = tmp_path / "hsq_preload_probe"
+	(root / "broken_pkg").mkdir(parents=True)
+	(root / "__init__.py").write_text("")
+	(root / "good.py").write_text("VALUE = 1\n")
+	(root / "bad_module.py").write_text("raise ValueError('no site here')\n")
+	(root / "broken_pkg" / "__init__.py").write_text("raise RuntimeError('broken at import')\n")
+	(root / "broken_pkg" / "inner.py").write_text("VALUE = 2\n")
+	monkeypatch.syspath_prepend(str(tmp_path))
+
+	walk_failed: list[str] = []
+	assert worker.app_modules("hsq_preload_probe", walk_failed) == [
+		"hsq_preload_probe.bad_module",
+		"hsq_preload_probe.good",
+	]
+	assert walk_failed == ["hsq_preload_probe.broken_pkg"]
+
+	imported, failed = worker.preload("hsq_preload_probe")
+	assert imported == len(worker.FRAPPE_MODULES) + 1
+	assert sorted(failed) == ["hsq_preload_probe.bad_module", "hsq_preload_probe.broken_pkg"]
+	assert sys.modules["hsq_preload_probe.good"].VALUE == 1
+	assert "hsq_preload_probe.broken_pkg.inner" not in sys.modules
+
+	imported, failed = worker.preload("hsq_no_such_package")
+	assert (imported, failed) == (len(worker.FRAPPE_MODULES), ["hsq_no_such_package"])

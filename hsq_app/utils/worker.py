@@ -27,21 +27,31 @@ FRAPPE_MODULES = (
 SKIPPED_PACKAGES = ("hsq_app.patches", "hsq_app.tests")
 
 
-def app_modules(package: str = "hsq_app") -> list[str]:
-	"""Every module of the app but its patches (run once, by migrate)."""
+def app_modules(package: str = "hsq_app", failed: list[str] | None = None) -> list[str]:
+	"""Every module of the app but its patches (run once, by migrate) and its tests. A package that
+	raises while it is walked (its ``__init__`` imported to find its modules) is named in ``failed``
+	and its modules are left out: the worker must start whatever one package does."""
+	failed = [] if failed is None else failed
 	root = importlib.import_module(package)
-	return [
+	names = [
 		m.name
-		for m in pkgutil.walk_packages(root.__path__, f"{package}.")
+		for m in pkgutil.walk_packages(root.__path__, f"{package}.", onerror=failed.append)
 		if not m.name.startswith(SKIPPED_PACKAGES)
 	]
+	return [name for name in names if name not in failed]
 
 
-def preload() -> tuple[int, list[str]]:
+def preload(package: str = "hsq_app") -> tuple[int, list[str]]:
 	"""Import FRAPPE_MODULES and the app's modules; returns (imported, the ones that failed). A module
-	that cannot be imported outside a site is left to the job, which imports it as before."""
+	that cannot be imported outside a site is left to the job, which imports it as before, and so is
+	everything when the app cannot even be walked: the worker starts as Frappe's own would."""
 	imported, failed = 0, []
-	for name in (*FRAPPE_MODULES, *app_modules()):
+	try:
+		modules = app_modules(package, failed)
+	except Exception:
+		modules = []
+		failed.append(package)
+	for name in (*FRAPPE_MODULES, *modules):
 		try:
 			importlib.import_module(name)
 			imported += 1
