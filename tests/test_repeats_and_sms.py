@@ -346,3 +346,52 @@ def test_a_message_is_rendered_as_frappe_renders_it_and_refused_as_frappe_refuse
 		with pytest.raises(frappe.ValidationError) as ours:
 			sms._render(refused, context)
 		assert str(ours.value) == str(frappes.value)
+
+
+def test_a_seconds_messages_are_logged_as_one_by_one_and_delivered_by_one_job(shared_world, monkeypatch):
+	"""A registration job logs its second's messages in one INSERT (sms.send_many): the rows are
+	the ones send_sms writes message by message (an opted-out number too), their deliveries go in
+	one job, and a message without a phone number stores none of them."""
+	w = shared_world
+	complaint = register(w)
+	numbers = [phone(), phone()]
+	sms.opt_out(numbers[1])
+	messages = [
+		{
+			"to": number,
+			"context": {"institution": "县人民医院", "tracking_code": f"T{i}", "resolve_by": "2026-12-09"},
+			"reference_doctype": "HSQ Complaint",
+			"reference_name": complaint.name,
+			"institution": w.a.institution,
+		}
+		for i, number in enumerate(numbers)
+	]
+	fields = ["status", "template", "receiver", "message", "institution", "reference_doctype"]
+	fields += ["reference_name", "attempts", "owner", "modified_by", "docstatus", "sent_at"]
+
+	def rows(names):
+		return [frappe.db.get_value("HSQ SMS Log", name, fields, as_dict=True) for name in names]
+
+	one_by_one = [
+		sms.send_sms(
+			REGISTERED,
+			m["to"],
+			m["context"],
+			m["reference_doctype"],
+			m["reference_name"],
+			m["institution"],
+			deliver=False,
+		)
+		for m in messages
+	]
+	jobs = []
+	monkeypatch.setattr(sms, "enqueue_deliveries", jobs.append)
+	together = sms.send_many(REGISTERED, messages)
+	assert rows(together) == rows(one_by_one)
+	assert [r.status for r in rows(together)] == ["Queued", "Opted Out"]
+	assert jobs == [together[:1]]  # one job, the opted-out number left out
+
+	before = frappe.db.count("HSQ SMS Log")
+	with pytest.raises(frappe.ValidationError):
+		sms.send_many(REGISTERED, [messages[0], {**messages[1], "to": "--"}])
+	assert frappe.db.count("HSQ SMS Log") == before and len(jobs) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import cint, format_datetime, get_url
 
-from hsq_app.messaging.sms import ensure_template, send_sms
+from hsq_app.messaging.sms import ensure_template, send_many, send_sms
 
 REGISTERED = "Complaint Registered"
 ANSWERED = "Complaint Answered"
@@ -54,10 +54,33 @@ def _context(doc) -> dict:
 	}
 
 
+def _wanted(doc) -> bool:
+	return not (cint(doc.is_anonymous) or not doc.complainant_phone or doc.merged_into)
+
+
+def notify_many(docs, template: str) -> list[str]:
+	""":func:`notify` for many complaints at once (one INSERT, one delivery job: sms.send_many);
+	returns the logs' names."""
+	return send_many(
+		template,
+		[
+			{
+				"to": doc.complainant_phone,
+				"context": _context(doc),
+				"reference_doctype": "HSQ Complaint",
+				"reference_name": doc.name,
+				"institution": doc.institution,
+			}
+			for doc in docs
+			if _wanted(doc)
+		],
+	)
+
+
 def notify(doc, template: str, deliver: bool = True) -> str | None:
 	"""Queue one message to a named complainant with a phone; returns the log's name
 	(``deliver=False``: the caller queues its delivery)."""
-	if cint(doc.is_anonymous) or not doc.complainant_phone or doc.merged_into:
+	if not _wanted(doc):
 		return None
 	return send_sms(
 		template,

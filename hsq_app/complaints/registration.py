@@ -34,7 +34,6 @@ from frappe.utils import escape_html, get_fullname, getdate, now_datetime, nowda
 from hsq_app.complaints import complainant_sms, repeats, routing
 from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import LOG as SMS_LOG
-from hsq_app.messaging.sms import enqueue_deliveries
 from hsq_app.utils.bulk import insert_rows
 
 DOCTYPE = "HSQ Complaint"
@@ -353,14 +352,5 @@ def _send_registration_sms(docs) -> None:
 			pluck=True,
 		)
 	)
-	logs = [
-		complainant_sms.notify(doc, complainant_sms.REGISTERED, deliver=False)
-		for doc in docs
-		if doc.name not in sent
-	]
-	queued = frappe.db.sql(
-		f"select name from `tab{SMS_LOG}` where name in %s and status = 'Queued'",
-		([log for log in logs if log] or [""],),
-		pluck=True,
-	)
-	enqueue_deliveries(queued)  # one job for the chunk's messages
+	# one INSERT and one delivery job for the chunk's messages
+	complainant_sms.notify_many([doc for doc in docs if doc.name not in sent], complainant_sms.REGISTERED)
