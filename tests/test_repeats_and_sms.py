@@ -395,3 +395,28 @@ def test_a_seconds_messages_are_logged_as_one_by_one_and_delivered_by_one_job(sh
 	with pytest.raises(frappe.ValidationError):
 		sms.send_many(REGISTERED, [messages[0], {**messages[1], "to": "--"}])
 	assert frappe.db.count("HSQ SMS Log") == before and len(jobs) == 1
+
+
+def test_the_repeat_check_uses_the_compiled_matcher_and_it_gives_difflibs_ratios():
+	"""cydifflib (a dependency) is difflib compiled: on Chinese texts of every length, its three
+	ratios are difflib's to the last bit, so a repeat is what it was with the standard library."""
+	import difflib
+	import random
+
+	assert repeats.SequenceMatcher.__module__.startswith("cydifflib")
+	rng = random.Random(11)
+	chars = "门诊挂号排队时间过长候诊超过两小时医生态度冷淡护士服务收费不合理药房取药，。"
+	base = "门诊挂号排队时间过长，候诊超过两小时"
+	texts = [""] + [
+		(base if rng.random() < 0.5 else "") + "".join(rng.choice(chars) for _ in range(rng.randint(0, 400)))
+		for _ in range(150)
+	]
+	for a, b in zip(texts, reversed(texts), strict=True):
+		ours, std = (
+			m(None, a, b, autojunk=False) for m in (repeats.SequenceMatcher, difflib.SequenceMatcher)
+		)
+		assert (ours.real_quick_ratio(), ours.quick_ratio(), ours.ratio()) == (
+			std.real_quick_ratio(),
+			std.quick_ratio(),
+			std.ratio(),
+		)
