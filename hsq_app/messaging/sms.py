@@ -47,7 +47,12 @@ def normalize_phone(phone: str | None) -> str:
 
 
 def is_opted_out(phone: str) -> bool:
-	return bool(frappe.db.exists("HSQ SMS Opt Out", {"phone": normalize_phone(phone)}))
+	# plain SQL (asked for every message delivered): see outbox.attempt
+	return bool(
+		frappe.db.sql(
+			"select 1 from `tabHSQ SMS Opt Out` where phone = %s limit 1", (normalize_phone(phone),)
+		)
+	)
 
 
 def opt_out(phone: str, reason: str | None = None) -> None:
@@ -189,7 +194,9 @@ def send_many(template: str, messages: list[dict], deliver: bool = True) -> list
 			queued.append(name)
 	insert_rows(LOG, LOG_FIELDS, rows)
 	# an open SMS Log list refreshes, as after a document insert
-	frappe.publish_realtime("list_update", {"doctype": LOG, "name": rows[-1][0]}, doctype=LOG, after_commit=True)
+	frappe.publish_realtime(
+		"list_update", {"doctype": LOG, "name": rows[-1][0]}, doctype=LOG, after_commit=True
+	)
 	if deliver:
 		enqueue_deliveries(queued)
 	return [row[0] for row in rows]
@@ -207,7 +214,14 @@ def enqueue_deliveries(log_names: list[str]) -> None:
 
 def deliver(log_name: str) -> str:
 	"""Send one logged message through the gateway (the background job); returns its new status."""
-	row = frappe.db.get_value(LOG, log_name, ["status", "receiver"], as_dict=True)
+	row = next(
+		iter(
+			frappe.db.sql(
+				f"select status, receiver from `tab{LOG}` where name = %s", (log_name,), as_dict=True
+			)
+		),
+		None,
+	)
 	if row and row.status in outbox.PENDING and is_opted_out(row.receiver):
 		# the receiver replied 退订 (hsq_app.messaging.inbound) after the message was queued
 		frappe.db.set_value(

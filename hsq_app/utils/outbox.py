@@ -100,8 +100,16 @@ def attempt(box: Outbox, name: str, fields: list[str], send: Callable[[frappe._d
 
 	``send(row)`` gets the row with ``fields`` read under a lock; it returns values to keep on the row
 	when it got through, and raises :class:`SendError` when it did not."""
-	row = frappe.db.get_value(
-		box.doctype, name, ["name", "status", "attempts", *fields], as_dict=True, for_update=True
+	# plain SQL: Frappe's query engine runs sqlparse over each field named, a millisecond of CPU
+	# per read, and a registration job's burst delivers a message per complaint
+	columns = ", ".join(f"`{f}`" for f in ("name", "status", "attempts", *fields))
+	row = next(
+		iter(
+			frappe.db.sql(
+				f"select {columns} from `tab{box.doctype}` where name = %s for update", (name,), as_dict=True
+			)
+		),
+		None,
 	)
 	if not row or row.status not in PENDING:
 		return row.status if row else "Missing"
