@@ -125,6 +125,29 @@ def test_single_value_answers_what_frappe_answers_for_every_setting(shared_world
 		ours = single_value("HSQ Settings", df.fieldname)
 		frappe.db.value_cache.pop("HSQ Settings", None)
 		assert ours == frappe.db.get_single_value("HSQ Settings", df.fieldname), df.fieldname
+		frappe.db.value_cache.pop("HSQ Settings", None)
+		assert single_value("HSQ Settings", df.fieldname, df.fieldtype) == ours, df.fieldname
+
+
+def test_the_settings_every_request_reads_name_their_own_types_and_load_no_meta(shared_world, monkeypatch):
+	"""The before_request hook and the deadlines read HSQ Settings without its meta (Frappe's login
+	check empties the request's metas in between): the types they name are the settings' own."""
+	import inspect
+
+	from hsq_app.utils import client
+
+	meta = frappe.get_meta("HSQ Settings")
+	for module, field in ((client, "trusted_proxies"), (wc, "default_work_calendar")):
+		assert f'"{field}", "{meta.get_field(field).fieldtype}")' in inspect.getsource(module), field
+	loaded = []
+	real = frappe.get_meta
+	monkeypatch.setattr(
+		frappe, "get_meta", lambda doctype, *a, **kw: loaded.append(doctype) or real(doctype, *a, **kw)
+	)
+	frappe.db.value_cache.pop("HSQ Settings", None)
+	client.trusted_proxies()
+	wc.default_calendar_name()
+	assert "HSQ Settings" not in loaded
 
 
 def test_every_request_reads_its_trusted_proxies_without_the_query_engine(shared_world, monkeypatch):

@@ -32,7 +32,7 @@ def _networks(text: str | None) -> list:
 
 def trusted_proxies() -> list:
 	# read on every request (before_request): plain SQL, not Frappe's query engine (lookups)
-	value = single_value("HSQ Settings", "trusted_proxies")
+	value = single_value("HSQ Settings", "trusted_proxies", "Small Text")
 	return _networks(DEFAULT_TRUSTED if value is None else value)
 
 

@@ -15,19 +15,26 @@ import frappe
 from frappe.utils import cast as cast_fieldtype
 
 
-def single_value(doctype: str, fieldname: str):
+def single_value(doctype: str, fieldname: str, fieldtype: str | None = None):
 	"""``frappe.db.get_single_value(doctype, fieldname)``: the same value, cast the same way, kept
-	in the same per-request cache (which ``frappe.db.set_single_value`` clears)."""
+	in the same per-request cache (which ``frappe.db.set_single_value`` clears).
+
+	``fieldtype``: the field's type, where the caller names it, so that the DocType's meta is not
+	loaded for the cast. Every request reads a setting before Frappe checks who is asking (the
+	before_request hook), and that check empties the request's cache of metas (``set_user``): the
+	settings' meta was unpickled twice in every intake request, once in every other one."""
 	cache = frappe.db.value_cache.setdefault(doctype, {})
 	if fieldname in cache:
 		return cache[fieldname]
-	df = frappe.get_meta(doctype).get_field(fieldname)
-	if not df:  # Frappe's own message
-		return frappe.db.get_single_value(doctype, fieldname)
+	if not fieldtype:
+		df = frappe.get_meta(doctype).get_field(fieldname)
+		if not df:  # Frappe's own message
+			return frappe.db.get_single_value(doctype, fieldname)
+		fieldtype = df.fieldtype
 	row = frappe.db.sql(
 		"select `value` from `tabSingles` where `doctype` = %s and `field` = %s", (doctype, fieldname)
 	)
-	cache[fieldname] = value = cast_fieldtype(df.fieldtype, row[0][0] if row else None)
+	cache[fieldname] = value = cast_fieldtype(fieldtype, row[0][0] if row else None)
 	return value
 
 

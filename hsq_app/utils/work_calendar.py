@@ -206,7 +206,7 @@ def working_hours_between(a, b, calendar: str | None = None) -> float:
 
 def default_calendar_name() -> str | None:
 	# asked by every complaint's save: Frappe's get_single_value, in plain SQL (hsq_app.utils.lookups)
-	return single_value("HSQ Settings", "default_work_calendar")
+	return single_value("HSQ Settings", "default_work_calendar", "Link")
 
 
 def get_calendar(calendar: str | None = None) -> WorkCalendar:
