@@ -420,3 +420,20 @@ def test_the_repeat_check_uses_the_compiled_matcher_and_it_gives_difflibs_ratios
 			std.quick_ratio(),
 			std.ratio(),
 		)
+
+
+def test_without_the_compiled_matcher_the_standard_librarys_is_used(monkeypatch):
+	"""A platform without cydifflib's wheel still registers complaints: the same check, slower."""
+	import difflib
+	import importlib
+	import sys
+
+	monkeypatch.setitem(sys.modules, "cydifflib", None)  # its import now fails
+	try:
+		importlib.reload(repeats)
+		assert repeats.SequenceMatcher is difflib.SequenceMatcher
+		assert repeats._Matcher("挂号排队两小时").similar("挂号排队三小时", 0.8)
+	finally:
+		monkeypatch.undo()
+		importlib.reload(repeats)
+	assert repeats.SequenceMatcher.__module__.startswith("cydifflib")
