@@ -953,7 +953,7 @@ http {{
 			proxy_set_header Connection "upgrade";
 			proxy_set_header X-Frappe-Site-Name {site};
 			proxy_set_header Origin $scheme://$http_host;
-			proxy_set_header Host $host;
+			proxy_set_header Host $http_host;
 			proxy_read_timeout 120s;
 			proxy_pass http://hsq-socketio;
 		}}
@@ -972,11 +972,13 @@ http {{
 		}}
 
 		location @webserver {{
+			# $http_host keeps the port (Frappe builds absolute links from it: a PDF's stylesheets,
+			# e-mailed links); X-Forwarded-For is the connection's address, never a client's header
 			proxy_http_version 1.1;
 			proxy_set_header X-Forwarded-For $remote_addr;
 			proxy_set_header X-Forwarded-Proto $scheme;
 			proxy_set_header X-Frappe-Site-Name {site};
-			proxy_set_header Host $host;
+			proxy_set_header Host $http_host;
 			proxy_set_header X-Use-X-Accel-Redirect True;
 			proxy_read_timeout 120s;
 			proxy_redirect off;

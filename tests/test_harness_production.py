@@ -58,6 +58,15 @@ def test_nginx_serves_assets_and_files_and_proxies_the_rest():
 	assert "server_tokens off;" in conf and "error_page 502 503 504" in conf
 
 
+def test_nginx_passes_the_port_the_browser_asked_for():
+	"""Frappe builds absolute links (a PDF's stylesheets for wkhtmltopdf, e-mailed links) from the
+	Host header: nginx's $host drops a port other than 80, and the links then point nowhere."""
+	conf = hsq.nginx_conf(cfg(), "hsq.localhost", 8000)
+	assert "proxy_set_header Host $http_host;" in conf and "Host $host;" not in conf
+	# the client address is the connection's, whatever a client writes into X-Forwarded-For
+	assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+
+
 def test_supervisor_runs_every_program_and_restarts_it():
 	conf = hsq.supervisor_conf(cfg(), {"PATH": "/usr/bin"}, "hsq.localhost", 8000, 2, "/x/bench")
 	for name in hsq.PROGRAMS:

@@ -11,13 +11,16 @@
 from __future__ import annotations
 
 import io
+import os
 import random
-from urllib.parse import quote
+import socket
+from urllib.parse import quote, urlsplit
 
 import frappe
 import pytest
 from live import TIMEOUT_MS, fresh, login, screenshot, wait_for_desk
 
+from hsq_app.api.public import ADDRESS_LIMIT_KEY
 from hsq_app.complaints import transparency
 from hsq_app.complaints.sla.defaults import CALENDAR_NAME, official_schedule
 
@@ -58,6 +61,33 @@ def phone_page(browser, base_url: str, ip: str | None = None):
 
 def random_ip() -> str:
 	return "10." + ".".join(str(random.randint(1, 250)) for _ in range(3))
+
+
+def machine_address() -> str | None:
+	"""This machine's own address on its network (not loopback), or None (no packet is sent)."""
+	with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+		try:
+			s.connect(("192.0.2.1", 9))
+		except OSError:
+			return None
+		address = s.getsockname()[0]
+	return None if address.startswith("127.") else address
+
+
+def two_networks(base_url: str) -> tuple[tuple[str, str], tuple[str, str]]:
+	"""Two patients on two networks, as (address the app sees, URL to open).
+
+	``bench serve`` believes X-Forwarded-For from this machine, so a header stands in for a
+	network. In the production shape nginx writes X-Forwarded-For from the connection, whatever a
+	client sends: there the second network is a second real address, this machine's own one (nginx
+	listens on every address), and the first is loopback."""
+	if not os.environ.get("HSQ_LIVE_URL"):
+		return (random_ip(), base_url), (random_ip(), base_url)
+	other = machine_address()
+	if not other:
+		pytest.skip("this machine has no address but loopback: the production shape sees one network")
+	port = urlsplit(base_url).port
+	return ("127.0.0.1", base_url), (other, f"http://{other}:{port}")
 
 
 def random_phone() -> str:
@@ -154,7 +184,10 @@ def test_a_limited_patient_is_told_in_chinese(browser, live_server, web_users, p
 	frappe.db.set_single_value("HSQ Settings", "public_complaint_rate_limit", 1)
 	frappe.db.commit()  # the web server reads it
 	try:
-		page = phone_page(browser, live_server)
+		(first_ip, first_url), (other_ip, other_url) = two_networks(live_server)
+		for ip in (first_ip, other_ip):  # earlier tests' complaints from these addresses
+			frappe.cache.delete_value(f"{ADDRESS_LIMIT_KEY}:{ip}")
+		page = phone_page(browser, first_url, first_ip)
 		for attempt in range(2):
 			page.goto("/complaint")
 			page.select_option("#institution", w.a.institution)
@@ -172,7 +205,7 @@ def test_a_limited_patient_is_told_in_chinese(browser, live_server, web_users, p
 		screenshot(page, "public-complaint-limited")
 		assert "您所在网络" in error.inner_text(), error.inner_text()
 		# another patient on another network is not affected
-		other = phone_page(browser, live_server)
+		other = phone_page(browser, other_url, other_ip)
 		other.goto("/complaint")
 		other.select_option("#institution", w.a.institution)
 		other.fill("#description", "门诊收费处态度差")
