@@ -137,12 +137,28 @@ def register(names: list[str]) -> list[str]:
 
 
 def _mark_repeats(docs) -> None:
+	"""The chunk's repeat marks (repeats.mark_stored's values), written in one UPDATE: a platform
+	forwarding one matter many times marks every complaint of the chunk."""
+	changed = {}
 	for doc, earlier in zip(docs, repeats.earlier_reports_of(docs), strict=True):
 		values = {"repeat_of": earlier[0].name if earlier else None, "repeat_count": len(earlier)}
 		if values != {"repeat_of": doc.repeat_of or None, "repeat_count": doc.repeat_count or 0}:
-			frappe.db.set_value(DOCTYPE, doc.name, values, update_modified=False)
 			doc.update(values)
-			frappe.clear_document_cache(DOCTYPE, doc.name)
+			changed[doc.name] = values
+	if not changed:
+		return
+	cases = " ".join(["when %s then %s"] * len(changed))
+	frappe.db.sql(
+		f"""update `tab{DOCTYPE}` set `repeat_of` = case name {cases} end,
+		`repeat_count` = case name {cases} end where name in %s""",
+		(
+			*[v for name, values in changed.items() for v in (name, values["repeat_of"])],
+			*[v for name, values in changed.items() for v in (name, values["repeat_count"])],
+			list(changed),
+		),
+	)
+	for name in changed:
+		frappe.clear_document_cache(DOCTYPE, name)
 
 
 def _officers(docs) -> dict[str, list[str]]:
