@@ -10,6 +10,9 @@ Phases, each measured in the same run:
 
 - ``intake``: 8 clients POST ``hsq_app.api.intake.create_complaint`` as the demo intake account
   (token auth), each with a new external reference: complaints per second, p50/p95/p99 latency.
+  ``--texts same`` (the default, as every earlier figure was measured) sends one matter every time,
+  so each complaint's text is similar to the 200 latest of its institution: the repeat check's
+  worst case. ``--texts varied`` sends a county's mix (place, problem, detail).
 - ``note``: the same 8 clients POST a plain Frappe document (``/api/resource/Note``) as
   Administrator: the framework's own insert, for comparison.
 - ``desk``: 50 simulated desk users (demo quality officers, logged in with a session cookie), each
@@ -210,7 +213,49 @@ def login(url: str, user: str, password: str) -> Client:
 # --------------------------------------------------------------------------------------------- phases
 
 
-def phase_intake(url: str, seconds: float, stats: Stats, institutions: list[str], clients: int = 8) -> float:
+# ``--texts varied``: a county's mix of matters, a place, a problem and a detail each (most pairs of
+# texts differ; a matter raised again now and then is a repeat, as on a platform)
+PLACES = ("门诊", "急诊", "儿科", "妇产科", "检验科", "放射科", "药房", "住院部", "收费处", "体检中心")
+PROBLEMS = (
+	"挂号排队时间过长",
+	"医生问诊态度生硬",
+	"收费项目不明确，没有提供费用清单",
+	"检查报告迟迟拿不到",
+	"病房卫生间长期没人打扫",
+	"夜间找不到值班医生",
+	"开的药品缺货，让去外面药店买",
+	"护士抽血操作粗暴",
+	"候诊区没有座位，老人只能站着等",
+	"预约时间到了还要重新排队",
+	"医保结算窗口只开一个",
+	"住院押金退款拖了一个月",
+)
+DETAILS = (
+	"上周三上午带孩子来看病，等了两个多小时。",
+	"我父亲七十多岁，行动不便，工作人员也不帮忙。",
+	"已经打过医院电话，没有人处理。",
+	"希望医院尽快改进，给个说法。",
+	"同去的几个病友都遇到同样的问题。",
+	"询问原因时工作人员让我们自己去找领导。",
+	"这种情况已经不是第一次了。",
+	"要求医院核实并回复处理结果。",
+)
+
+
+def complaint_text(texts: str, run_id: str, i: int, n: int) -> str:
+	if texts == "same":
+		# the worst case of the repeat check: every text similar to the 200 latest of its institution
+		return f"门诊挂号排队时间过长，候诊超过两小时（{run_id}-{i}-{n}）"
+	rng = random.Random(f"{run_id}-{i}-{n}")
+	return (
+		f"{rng.choice(PLACES)}{rng.choice(PROBLEMS)}。{rng.choice(DETAILS)}{rng.choice(DETAILS)}"
+		f"（编号{run_id}-{i}-{n}）"
+	)
+
+
+def phase_intake(
+	url: str, seconds: float, stats: Stats, institutions: list[str], clients: int = 8, texts: str = "same"
+) -> float:
 	auth = token_for("intake@wjj.hsq.local")
 	run_id = frappe.generate_hash(length=6)
 
@@ -224,7 +269,7 @@ def phase_intake(url: str, seconds: float, stats: Stats, institutions: list[str]
 				"external_ref": f"BM-{run_id}-{i}-{n}",
 				"institution": institutions[(i + n) % len(institutions)],
 				"category": "Waiting Time",
-				"description": f"门诊挂号排队时间过长，候诊超过两小时（{run_id}-{i}-{n}）",
+				"description": complaint_text(texts, run_id, i, n),
 				"complainant_name": "李四",
 				# each complainant their own number: with one number for all, every complaint was a
 				# repeat of every earlier one and the repeat check read them all (issue 14)
@@ -395,6 +440,13 @@ def main():
 	ap.add_argument("--think", default="3,9", help="desk users' think time between steps, min,max seconds")
 	ap.add_argument("--json", help="write the figures here as JSON")
 	ap.add_argument(
+		"--texts",
+		choices=("same", "varied"),
+		default="same",
+		help="intake texts: 'same' matter every time (the repeat check's worst case, as measured"
+		" before) or 'varied' (a mix of places, problems and details)",
+	)
+	ap.add_argument(
 		"--cpu",
 		action="store_true",
 		help="after the intake and Note phases, wait for their queued work and print the CPU each request cost",
@@ -416,7 +468,7 @@ def main():
 	cpu = []
 	if "intake" in only:
 		before = cpu_seconds()
-		wall = phase_intake(args.url, args.seconds, stats, institutions)
+		wall = phase_intake(args.url, args.seconds, stats, institutions, texts=args.texts)
 		rows.append(stats.line("intake create_complaint", wall))
 		if args.cpu:
 			drained()

@@ -437,3 +437,21 @@ def test_without_the_compiled_matcher_the_standard_librarys_is_used(monkeypatch)
 		monkeypatch.undo()
 		importlib.reload(repeats)
 	assert repeats.SequenceMatcher.__module__.startswith("cydifflib")
+
+
+def test_a_records_messages_are_found_through_an_index_not_by_reading_the_whole_log():
+	"""Every registration job asks which of its complaints were told already: with the log's
+	(reference_doctype, reference_name) index, not a scan of a log that grows for years."""
+	from hsq_app.patches.v1 import sms_log_reference_index
+
+	sms_log_reference_index.execute()  # a site made before the index: the patch adds it, again harmless
+	indexes = frappe.db.sql("show index from `tabHSQ SMS Log`", as_dict=True)
+	columns = [i.Column_name for i in indexes if i.Key_name == "reference_doctype_reference_name_index"]
+	assert columns == ["reference_doctype", "reference_name"]
+	plan = frappe.db.sql(
+		"""explain select reference_name from `tabHSQ SMS Log` where reference_doctype = %s
+		and reference_name in %s and template = %s""",
+		("HSQ Complaint", ["HSQ-C-1", "HSQ-C-2"], "x"),
+		as_dict=True,
+	)
+	assert "reference_doctype_reference_name_index" in (plan[0].possible_keys or "")
