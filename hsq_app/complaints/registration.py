@@ -34,7 +34,7 @@ from frappe.utils import escape_html, get_fullname, getdate, now_datetime, nowda
 from hsq_app.complaints import complainant_sms, repeats, routing
 from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import LOG as SMS_LOG
-from hsq_app.utils.bulk import insert_rows
+from hsq_app.utils.bulk import insert_rows, update_by_name
 
 DOCTYPE = "HSQ Complaint"
 NO_OUTGOING_EMAIL_LOGGED = "hsq:no-outgoing-email-logged"  # cache key, set for an hour
@@ -145,18 +145,7 @@ def _mark_repeats(docs) -> None:
 		if values != {"repeat_of": doc.repeat_of or None, "repeat_count": doc.repeat_count or 0}:
 			doc.update(values)
 			changed[doc.name] = values
-	if not changed:
-		return
-	cases = " ".join(["when %s then %s"] * len(changed))
-	frappe.db.sql(
-		f"""update `tab{DOCTYPE}` set `repeat_of` = case name {cases} end,
-		`repeat_count` = case name {cases} end where name in %s""",
-		(
-			*[v for name, values in changed.items() for v in (name, values["repeat_of"])],
-			*[v for name, values in changed.items() for v in (name, values["repeat_count"])],
-			list(changed),
-		),
-	)
+	update_by_name(DOCTYPE, changed)
 	for name in changed:
 		frappe.clear_document_cache(DOCTYPE, name)
 
@@ -242,11 +231,7 @@ def _write_assignments(docs, wanted: dict[str, list[str]]) -> None:
 	insert_rows("ToDo", TODO_FIELDS, todos)
 	insert_rows("Comment", COMMENT_FIELDS, comments)
 	if assign_json:
-		cases = " ".join(["when %s then %s"] * len(assign_json))
-		frappe.db.sql(
-			f"update `tabHSQ Complaint` set `_assign` = case name {cases} end where name in %s",
-			(*[v for pair in assign_json.items() for v in pair], list(assign_json)),
-		)
+		update_by_name(DOCTYPE, {name: {"_assign": value} for name, value in assign_json.items()})
 		for name in assign_json:
 			frappe.clear_document_cache(DOCTYPE, name)
 		for row in comments:  # an open form's timeline shows the line (Comment.notify_change)

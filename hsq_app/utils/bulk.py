@@ -1,5 +1,5 @@
-"""Set-based writes for jobs and imports: multi-row INSERTs in chunks, every value escaped by the
-connection as a bound parameter is."""
+"""Set-based writes for jobs and imports: multi-row INSERTs in chunks and one-statement UPDATEs of
+many rows, every value escaped by the connection as a bound parameter is."""
 
 from __future__ import annotations
 
@@ -99,3 +99,18 @@ def insert_records(doctype: str, records: Sequence[dict], now=None, **kw) -> int
 	system = {"creation": now, "modified": now, "owner": "Administrator", "modified_by": "Administrator"}
 	full = ({"name": frappe.generate_hash(length=12), **system, **r} for r in records)
 	return insert_rows(doctype, fields, dict_rows(fields, full), **kw)
+
+
+def update_by_name(doctype: str, values: dict[str, dict]) -> None:
+	"""Give each named row its own values in one UPDATE (``values``: name -> {field: value}, the
+	same fields for every row): a job's derived fields for a chunk, not a statement a row. Like
+	``db.set_value(..., update_modified=False)``: no hooks, ``modified`` untouched; the caller
+	clears what it caches."""
+	if not values:
+		return
+	names = list(values)
+	fields = list(values[names[0]])
+	cases = " ".join(["when %s then %s"] * len(names))
+	assignments = ", ".join(f"`{field}` = case `name` {cases} end" for field in fields)
+	params = [v for field in fields for name in names for v in (name, values[name][field])]
+	frappe.db.sql(f"update `tab{doctype}` set {assignments} where `name` in %s", (*params, names))
