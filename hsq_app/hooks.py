@@ -185,6 +185,8 @@ scheduler_events = {
 		"hsq_app.survey.invitations.invite_discharged",
 		# issue 14: machine-door complaints whose worklist job never ran
 		"hsq_app.complaints.worklist.catch_up",
+		# report cells a burst's worklist job put off and no later job recounted
+		"hsq_app.complaints.stats.recount_waiting",
 	],
 	"weekly": ["hsq_app.survey.digest.send_weekly"],
 	"monthly": ["hsq_app.survey.digest.send_monthly"],

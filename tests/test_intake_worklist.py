@@ -12,7 +12,7 @@ from factories import as_user, make_user, remove_committed_complaints, uid
 from rest import api_token, request
 
 from hsq_app import roles as R
-from hsq_app.complaints import complainant_sms, repeats, worklist
+from hsq_app.complaints import complainant_sms, repeats, stats, worklist
 from hsq_app.complaints import workflow as wf
 
 
@@ -52,11 +52,21 @@ def run_worklist_jobs(enqueued, name):
 	assert not frappe.cache.sismember(worklist.WAITING, name)
 
 
-def cells_total(institution):
-	"""The complaints the report cells count for the institution today."""
+def cells_total(institution, channel=None):
+	"""The complaints the report cells count for the institution today (of one channel)."""
 	return frappe.db.sql(
-		"select ifnull(sum(total), 0) from `tabHSQ Complaint Day Stat` where institution = %s and day = %s",
-		(institution, frappe.utils.today()),
+		"""select ifnull(sum(total), 0) from `tabHSQ Complaint Day Stat` where institution = %s
+		and day = %s and (%s is null or channel = %s)""",
+		(institution, frappe.utils.today(), channel, channel),
+	)[0][0]
+
+
+def rows_total(institution, channel):
+	"""The same, counted from the complaints themselves."""
+	return frappe.db.sql(
+		"""select count(*) from `tabHSQ Complaint` where institution = %s and channel = %s
+		and date(received_at) = %s and ifnull(workflow_state, '') != %s and ifnull(merged_into, '') = ''""",
+		(institution, channel, frappe.utils.today(), wf.NOT_ACCEPTED),
 	)[0][0]
 
 
@@ -393,3 +403,65 @@ def test_without_an_outgoing_account_the_bell_rings_and_one_error_is_logged_an_h
 	)
 	frappe.db.delete("Notification Log", {"document_name": ("in", names)})
 	frappe.db.commit()
+
+
+def test_a_bursts_cells_are_recounted_every_few_seconds_and_when_it_ends(http_intake, monkeypatch):
+	"""During a platform's burst (complaints already waiting for the next second's job) the
+	worklist job recounts the report cells at most every few seconds; the burst's last job, with
+	nothing waiting after it, recounts whatever was put off. Nothing is left uncounted."""
+	w = http_intake.w
+	hotline, letters = "12345 Hotline", "Letters and Visits"
+	monkeypatch.setitem(frappe.conf, "hsq_cells_recount_seconds", 60)  # a slow machine stays within it
+	frappe.cache.delete_value(stats.CELLS_RECOUNTED)
+	_first = _intake(http_intake, is_anonymous=1, channel=hotline)
+	second, third = (_intake(http_intake, is_anonymous=1, channel=letters) for _ in range(2))
+	frappe.db.rollback()
+	before = cells_total(w.a.institution, letters)
+	try:
+		for name in (second, third):
+			frappe.cache.srem(worklist.WAITING, name)
+		with patch.object(worklist, "_more_waiting", return_value=True):
+			assert worklist.drain() >= 1  # the burst's first recount: at once
+			assert cells_total(w.a.institution, hotline) == rows_total(w.a.institution, hotline)
+			frappe.cache.sadd(worklist.WAITING, second)
+			assert worklist.drain() == 1  # a second later: put off
+		assert open_todos(second) == {w.a.officer}  # only its cells wait
+		assert cells_total(w.a.institution, letters) == before
+		assert frappe.cache.scard(frappe.cache.make_key(stats.CELLS_WAITING)) >= 1
+		frappe.cache.sadd(worklist.WAITING, third)
+		assert worklist.drain() == 1  # the burst's last job: nothing waits after it
+		assert cells_total(w.a.institution, letters) == rows_total(w.a.institution, letters) >= before + 2
+		assert frappe.cache.scard(frappe.cache.make_key(stats.CELLS_WAITING)) == 0
+	finally:
+		frappe.cache.delete_value(stats.CELLS_RECOUNTED)
+
+
+def test_cells_put_off_by_a_job_whose_successor_never_came_are_recounted_hourly(http_intake):
+	w = http_intake.w
+	name = _intake(http_intake, is_anonymous=1)
+	frappe.db.rollback()
+	counted = cells_total(w.a.institution)
+	frappe.cache.set_value(stats.CELLS_RECOUNTED, 1, expires_in_sec=60)  # a recount a moment ago
+	try:
+		frappe.cache.srem(worklist.WAITING, name)
+		with patch.object(worklist, "_more_waiting", return_value=True):
+			with worklist.read_committed():
+				assert worklist._drain([name]) == 1  # its successor's worker was killed, say
+		assert cells_total(w.a.institution) == counted
+		assert "hsq_app.complaints.stats.recount_waiting" in frappe.get_hooks("scheduler_events")["hourly"]
+		assert stats.recount_waiting() >= 1
+		assert cells_total(w.a.institution) == counted + 1
+		assert stats.recount_waiting() == 0
+	finally:
+		frappe.cache.delete_value(stats.CELLS_RECOUNTED)
+
+
+def test_a_put_off_cell_key_comes_back_from_redis_as_it_went_in():
+	day = frappe.utils.getdate("2026-02-28")
+	for key in (
+		("Inst A", "Dept 1", "12345 Hotline", day),
+		("Inst A", None, None, day),
+		("ledger", "Inst A", None, "Fees", day),
+		("resolved", "Inst A", day),
+	):
+		assert stats._load_key(stats._dump_key(key).encode()) == key

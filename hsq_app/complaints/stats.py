@@ -36,12 +36,13 @@ day of resolution); ``rebuild`` recomputes all three.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections import Counter, defaultdict
 from datetime import date
 
 import frappe
-from frappe.utils import add_days, add_months, getdate, now_datetime, today
+from frappe.utils import add_days, add_months, cint, getdate, now_datetime, today
 
 from hsq_app.complaints import ledger_stats
 from hsq_app.complaints import workflow as wf
@@ -53,6 +54,11 @@ MONTH_STAT = "HSQ Complaint Month Stat"
 SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "resolved_days")
 RECENT_DAYS = 62
 CELL_LOCK_SECONDS = 10  # recount_committed: how long a recount waits for another of the same cells
+# the worklist job's recounts during a burst (recount_soon): at most one every RECOUNT_EVERY seconds
+# (site config ``hsq_cells_recount_seconds``), the keys put off meanwhile kept in a Redis set
+RECOUNT_EVERY = 5
+CELLS_WAITING = "hsq_cells_waiting"
+CELLS_RECOUNTED = "hsq_cells_recounted"  # set for RECOUNT_EVERY seconds by a burst's recount
 ALL = object()  # every department / channel
 KEY_FIELDS = ("institution", "department", "channel", "category", "received_at", "resolved_at")
 
@@ -282,6 +288,49 @@ def recount_committed(keys: set, attempts: int = 3) -> None:
 			finally:
 				for lock in taken:
 					frappe.db.sql("SELECT RELEASE_LOCK(%s)", (lock,))
+
+
+def recount_soon(keys: set, burst: bool) -> None:
+	"""The worklist job's cells (hsq_app.complaints.worklist), recounted from what is committed
+	(:func:`recount_committed`), with every key put off before: at once when the burst is over
+	(``burst`` false: no complaint is waiting for a later job), otherwise at most once every
+	RECOUNT_EVERY seconds. During a platform's burst each second's job recounted the same slices
+	of the day (an ``INSERT … SELECT`` over every complaint of the slice that day): 40 % of
+	MariaDB's time (benchmarks/README.md, "Fifteenth session"). A put-off key waits in Redis for a
+	later job of the burst: the last one, which finds nothing waiting after it, recounts whatever
+	is left, so the cells lag a burst by seconds and a quiet day's complaint not at all. A key lost
+	with Redis is made up by the hourly :func:`recount_waiting` run or the daily recount."""
+	try:
+		if keys:
+			frappe.cache.sadd(CELLS_WAITING, *(_dump_key(key) for key in keys))
+	except Exception as e:  # no Redis: this job's own cells, now
+		frappe.logger("hsq").warning(f"report cells recounted at once, not put off ({e})")
+		recount_committed(keys)
+		return
+	every = cint(frappe.conf.get("hsq_cells_recount_seconds") or RECOUNT_EVERY)
+	token = frappe.cache.make_key(CELLS_RECOUNTED)
+	if burst and every > 0 and not frappe.cache.set(token, 1, nx=True, ex=every):
+		return  # a recount of this burst ran less than ``every`` seconds ago; a later job takes them
+	recount_waiting()
+
+
+def recount_waiting() -> int:
+	"""Recount the cells put off by :func:`recount_soon` (also hourly, from the scheduler: keys
+	whose later job never came, e.g. a worker killed); returns how many keys."""
+	raw = frappe.cache.execute_command("SPOP", frappe.cache.make_key(CELLS_WAITING), 100_000) or []
+	keys = {_load_key(k) for k in raw}
+	recount_committed(keys)
+	return len(keys)
+
+
+def _dump_key(key: tuple) -> str:
+	"""A key (see _keys) as a Redis set member: JSON, its day (always last) as ISO text."""
+	return frappe.as_json([*key[:-1], str(getdate(key[-1]))], indent=None)
+
+
+def _load_key(raw) -> tuple:
+	values = json.loads(frappe.safe_decode(raw))
+	return (*values[:-1], getdate(values[-1]))
 
 
 def _cell_lock(key: tuple) -> str:
