@@ -23,7 +23,7 @@ from frappe.utils import now_datetime
 
 from hsq_app.messaging.gateway import GatewayError, NotConfigured, get_gateway
 from hsq_app.utils import outbox
-from hsq_app.utils.bulk import insert_rows
+from hsq_app.utils.bulk import insert_records
 from hsq_app.utils.records import ensure
 
 LOG = "HSQ SMS Log"
@@ -130,26 +130,6 @@ def send_sms(
 	return log.name
 
 
-# the columns send_many writes, as an inserted HSQ SMS Log has them
-LOG_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
-	"idx",
-	"status",
-	"template",
-	"receiver",
-	"message",
-	"institution",
-	"reference_doctype",
-	"reference_name",
-	"attempts",
-)
-
-
 def send_many(template: str, messages: list[dict], deliver: bool = True) -> list[str]:
 	""":func:`send_sms` for many messages of one template (a registration job's second of
 	complainants): each ``{"to", "context", "reference_doctype", "reference_name", "institution"}``.
@@ -167,39 +147,32 @@ def send_many(template: str, messages: list[dict], deliver: bool = True) -> list
 		frappe.get_all("HSQ SMS Opt Out", filters={"phone": ("in", sorted(set(receivers)))}, pluck="phone")
 	)
 	now, user = now_datetime(), frappe.session.user
-	rows, queued = [], []
-	for message, receiver, text in zip(messages, receivers, texts, strict=True):
-		name = frappe.generate_hash(length=10)  # as Frappe names a document without a naming rule
-		status = "Opted Out" if receiver in opted_out else "Queued"
-		rows.append(
-			(
-				name,
-				now,
-				now,
-				user,
-				user,
-				0,
-				0,
-				status,
-				template,
-				receiver,
-				text,
-				message.get("institution"),
-				message.get("reference_doctype"),
-				message.get("reference_name"),
-				0,
-			)
-		)
-		if status == "Queued":
-			queued.append(name)
-	insert_rows(LOG, LOG_FIELDS, rows)
+	records = [
+		{
+			"name": frappe.generate_hash(length=10),  # as Frappe names a document without a naming rule
+			"owner": user,
+			"modified_by": user,
+			"docstatus": 0,
+			"idx": 0,
+			"status": "Opted Out" if receiver in opted_out else "Queued",
+			"template": template,
+			"receiver": receiver,
+			"message": text,
+			"institution": message.get("institution"),
+			"reference_doctype": message.get("reference_doctype"),
+			"reference_name": message.get("reference_name"),
+			"attempts": 0,
+		}
+		for message, receiver, text in zip(messages, receivers, texts, strict=True)
+	]
+	insert_records(LOG, records, now=now)
 	# an open SMS Log list refreshes, as after a document insert
 	frappe.publish_realtime(
-		"list_update", {"doctype": LOG, "name": rows[-1][0]}, doctype=LOG, after_commit=True
+		"list_update", {"doctype": LOG, "name": records[-1]["name"]}, doctype=LOG, after_commit=True
 	)
 	if deliver:
-		enqueue_deliveries(queued)
-	return [row[0] for row in rows]
+		enqueue_deliveries([r["name"] for r in records if r["status"] == "Queued"])
+	return [r["name"] for r in records]
 
 
 def enqueue_delivery(log_name: str) -> None:
