@@ -1216,10 +1216,42 @@ def _write_as_bench_user(runner: Runner, path: Path, text: str) -> None:
 	runner.run("config", ["sh", "-c", f"cat > {shlex.quote(str(path))}"], input=text)
 
 
+def bytecode_command(cfg: Config, with_app: bool = True) -> list[str]:
+	"""Compile the bench's Python to bytecode (pure). uv installs packages without their ``.pyc``
+	files, and a process started with PYTHONDONTWRITEBYTECODE (set in some shells and images)
+	never writes them: every process then compiled each module it imported from source, and an
+	RQ work horse re-imports what its job imports lazily (Jinja, bleach) for every job: up to a
+	fifth of the ``short`` worker's CPU during an intake burst (benchmarks/README.md, "Sixteenth
+	session"). compileall skips what is up to date, so a start after the first costs seconds."""
+	py = cfg.bench / "env" / "bin" / "python"
+	targets = sorted(str(p) for p in (cfg.bench / "env" / "lib").glob("python3*/site-packages"))
+	targets.append(str(cfg.bench / "apps" / "frappe" / "frappe"))
+	if with_app:
+		targets.append(str(cfg.bench / "apps" / APP / APP))
+	return [str(py), "-m", "compileall", "-q", "-j", "0", *targets]
+
+
+def compile_bytecode(cfg: Config, runner: Runner) -> None:
+	""":func:`bytecode_command`, as the bench user. The app's folder only when the bench user owns
+	it: linked from a checkout it cannot write, its modules compile in memory, as before (the
+	workers and gunicorn import them once, before they fork)."""
+	started = time.monotonic()
+	app = (cfg.bench / "apps" / APP / APP).resolve()
+	try:
+		with_app = not cfg.as_root or app.stat().st_uid == pwd.getpwnam(BENCH_USER).pw_uid
+	except (OSError, KeyError):
+		with_app = False
+	done = runner.run("bytecode", bytecode_command(cfg, with_app), quiet=True, check=False)
+	if done.returncode != 0:
+		log(f"bytecode: some modules were not compiled ({(done.stdout or done.stderr or '').strip()[:200]})")
+	log(f"bytecode compiled for the bench's Python ({time.monotonic() - started:.0f} s)")
+
+
 def start_production(
 	cfg: Config, runner: Runner, site: str, port: int, tag: str = SERVED, programs: tuple[str, ...] = PROGRAMS
 ) -> None:
 	"""Write nginx and supervisord configs for `site` on `port` and start supervisord."""
+	compile_bytecode(cfg, runner)
 	for p in (port, *internal_ports(port)):
 		if port_open("127.0.0.1", p):
 			raise HarnessError("serve", f"port {p} is in use by another program (set HSQ_PORT or free it)")

@@ -67,6 +67,31 @@ def test_nginx_passes_the_port_the_browser_asked_for():
 	assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
 
 
+def test_the_production_shape_compiles_the_benchs_python_before_it_starts(tmp_path):
+	(tmp_path / "env/lib/python3.11/site-packages").mkdir(parents=True)
+	c = hsq.config_from_env({"HSQ_BENCH": str(tmp_path)}, is_root=True, home="/root")
+	cmd = hsq.bytecode_command(c)
+	assert cmd[:6] == [f"{tmp_path}/env/bin/python", "-m", "compileall", "-q", "-j", "0"]
+	assert cmd[6:] == [
+		f"{tmp_path}/env/lib/python3.11/site-packages",
+		f"{tmp_path}/apps/frappe/frappe",
+		f"{tmp_path}/apps/hsq_app/hsq_app",
+	]
+	calls = []
+
+	class Runner:
+		def run(self, step, cmd, **kw):
+			calls.append((step, cmd, kw))
+			raise SystemExit  # stop before anything else starts
+
+	with pytest.raises(SystemExit):
+		hsq.start_production(c, Runner(), "s.localhost", 8765)
+	# the app's folder (here: missing, as when linked from a checkout the bench user cannot write)
+	# is left out; the rest is compiled all the same
+	assert calls[0][:2] == ("bytecode", cmd[:-1])
+	assert hsq.bytecode_command(c, with_app=False) == cmd[:-1]
+
+
 def test_supervisor_runs_every_program_and_restarts_it():
 	conf = hsq.supervisor_conf(cfg(), {"PATH": "/usr/bin"}, "hsq.localhost", 8000, 2, "/x/bench")
 	for name in hsq.PROGRAMS:
