@@ -465,3 +465,21 @@ def test_a_put_off_cell_key_comes_back_from_redis_as_it_went_in():
 		("resolved", "Inst A", day),
 	):
 		assert stats._load_key(stats._dump_key(key).encode()) == key
+
+
+def test_a_complaints_cached_document_shows_what_its_job_wrote(http_intake):
+	"""The job writes the repeat marks and ``_assign`` behind the document, then clears the
+	document cache of the whole chunk at once: a cached read after it sees them."""
+	w = http_intake.w
+	number = f"137{uid().__hash__() % 10**8:08d}"
+	earlier = _intake(http_intake, complainant_phone=number)
+	name = _intake(http_intake, complainant_phone=number)
+	frappe.db.rollback()
+	for n in (earlier, name):
+		frappe.cache.srem(worklist.WAITING, n)
+	cached = frappe.get_cached_doc("HSQ Complaint", name)  # cached before its job
+	assert not cached.repeat_of and not cached.get("_assign")
+	with worklist.read_committed():
+		assert worklist._drain([earlier, name]) == 2
+	cached = frappe.get_cached_doc("HSQ Complaint", name)
+	assert cached.repeat_of == earlier and frappe.parse_json(cached._assign) == [w.a.officer]

@@ -34,7 +34,7 @@ from frappe.utils import escape_html, get_fullname, getdate, now_datetime, nowda
 from hsq_app.complaints import complainant_sms, repeats, routing
 from hsq_app.complaints import workflow as wf
 from hsq_app.messaging.sms import LOG as SMS_LOG
-from hsq_app.utils.bulk import insert_rows, update_by_name
+from hsq_app.utils.bulk import clear_cached_docs, insert_rows, update_by_name
 
 DOCTYPE = "HSQ Complaint"
 NO_OUTGOING_EMAIL_LOGGED = "hsq:no-outgoing-email-logged"  # cache key, set for an hour
@@ -146,8 +146,7 @@ def _mark_repeats(docs) -> None:
 			doc.update(values)
 			changed[doc.name] = values
 	update_by_name(DOCTYPE, changed)
-	for name in changed:
-		frappe.clear_document_cache(DOCTYPE, name)
+	clear_cached_docs(DOCTYPE, changed)
 
 
 def _officers(docs) -> dict[str, list[str]]:
@@ -232,8 +231,7 @@ def _write_assignments(docs, wanted: dict[str, list[str]]) -> None:
 	insert_rows("Comment", COMMENT_FIELDS, comments)
 	if assign_json:
 		update_by_name(DOCTYPE, {name: {"_assign": value} for name, value in assign_json.items()})
-		for name in assign_json:
-			frappe.clear_document_cache(DOCTYPE, name)
+		clear_cached_docs(DOCTYPE, assign_json)
 		for row in comments:  # an open form's timeline shows the line (Comment.notify_change)
 			frappe.publish_realtime(
 				"docinfo_update",

@@ -114,3 +114,19 @@ def update_by_name(doctype: str, values: dict[str, dict]) -> None:
 	assignments = ", ".join(f"`{field}` = case `name` {cases} end" for field in fields)
 	params = [v for field in fields for name in names for v in (name, values[name][field])]
 	frappe.db.sql(f"update `tab{doctype}` set {assignments} where `name` in %s", (*params, names))
+
+
+def clear_cached_docs(doctype: str, names) -> None:
+	"""``frappe.clear_document_cache(doctype, name)`` for many rows written behind their documents:
+	one Redis DEL now and one after the commit (or rollback), where Frappe's makes two round trips
+	for each row."""
+	keys = [frappe.get_document_cache_key(doctype, name) for name in names]
+	if not keys:
+		return
+
+	def clear():
+		frappe.cache.delete_value(keys)
+
+	clear()
+	frappe.db.after_commit.add(clear)
+	frappe.db.after_rollback.add(clear)
