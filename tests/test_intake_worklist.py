@@ -483,3 +483,37 @@ def test_a_complaints_cached_document_shows_what_its_job_wrote(http_intake):
 		assert worklist._drain([earlier, name]) == 2
 	cached = frappe.get_cached_doc("HSQ Complaint", name)
 	assert cached.repeat_of == earlier and frappe.parse_json(cached._assign) == [w.a.officer]
+
+
+def test_a_recount_interval_of_zero_recounts_every_job_of_a_burst(http_intake, monkeypatch):
+	w = http_intake.w
+	monkeypatch.setitem(frappe.conf, "hsq_cells_recount_seconds", 0)
+	frappe.cache.set_value(stats.CELLS_RECOUNTED, 1, expires_in_sec=60)  # a recount a moment ago
+	try:
+		name = _intake(http_intake, is_anonymous=1, channel="Letters and Visits")
+		frappe.db.rollback()
+		frappe.cache.srem(worklist.WAITING, name)
+		with patch.object(worklist, "_more_waiting", return_value=True):
+			with worklist.read_committed():
+				assert worklist._drain([name]) == 1
+		letters = cells_total(w.a.institution, "Letters and Visits")
+		assert letters == rows_total(w.a.institution, "Letters and Visits")
+	finally:
+		frappe.cache.delete_value(stats.CELLS_RECOUNTED)
+
+
+def test_a_redis_that_fails_while_cells_are_put_off_recounts_the_jobs_own_at_once(monkeypatch):
+	recounted = []
+	monkeypatch.setattr(stats, "recount_committed", recounted.append)
+
+	def down(*args, **kw):
+		raise ConnectionError("Redis is down")
+
+	monkeypatch.setattr(frappe.cache, "set", down)
+	key = ("Inst A", None, "12345 Hotline", frappe.utils.getdate())
+	try:
+		stats.recount_soon({key}, burst=True)
+	finally:
+		monkeypatch.undo()
+		frappe.cache.execute_command("DEL", frappe.cache.make_key(stats.CELLS_WAITING))
+	assert recounted == [{key}]

@@ -300,17 +300,17 @@ def recount_soon(keys: set, burst: bool) -> None:
 	later job of the burst: the last one, which finds nothing waiting after it, recounts whatever
 	is left, so the cells lag a burst by seconds and a quiet day's complaint not at all. A key lost
 	with Redis is made up by the hourly :func:`recount_waiting` run or the daily recount."""
+	every = cint(frappe.conf.get("hsq_cells_recount_seconds", RECOUNT_EVERY))  # 0: every job
 	try:
 		if keys:
 			frappe.cache.sadd(CELLS_WAITING, *(_dump_key(key) for key in keys))
+		token = frappe.cache.make_key(CELLS_RECOUNTED)
+		if burst and every > 0 and not frappe.cache.set(token, 1, nx=True, ex=every):
+			return  # a recount of this burst ran less than ``every`` seconds ago; a later job takes them
 	except Exception as e:  # no Redis: this job's own cells, now
 		frappe.logger("hsq").warning(f"report cells recounted at once, not put off ({e})")
 		recount_committed(keys)
 		return
-	every = cint(frappe.conf.get("hsq_cells_recount_seconds") or RECOUNT_EVERY)
-	token = frappe.cache.make_key(CELLS_RECOUNTED)
-	if burst and every > 0 and not frappe.cache.set(token, 1, nx=True, ex=every):
-		return  # a recount of this burst ran less than ``every`` seconds ago; a later job takes them
 	recount_waiting()
 
 

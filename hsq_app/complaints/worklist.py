@@ -110,9 +110,9 @@ def _drain(waiting: list[str]) -> int:
 				)
 				frappe.db.commit()
 	# their report cells, once for the whole second (a day's cells recomputed once, not once a
-	# complaint), from what is committed: the desks' saves meanwhile are not locked out; during a
-	# burst (complaints already waiting for the next second's job) every few seconds
-	# (a job with nothing of its own still takes what earlier jobs put off)
+	# complaint), from what is committed: the desks' saves meanwhile are not locked out. During a
+	# burst (complaints waiting for a later job) every few seconds; a job with nothing of its own
+	# still takes what earlier jobs put off
 	stats.recount_soon(stats.keys_of(done) if done else set(), burst=_more_waiting())
 	return len(done)
 

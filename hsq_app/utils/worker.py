@@ -25,7 +25,7 @@ FRAPPE_MODULES = (
 	"frappe.utils.sentry",
 	# imported inside the functions that use them, so every horse imported them again: Jinja for
 	# the registration SMS (15 % of the horse's CPU), bleach and html5lib for the timeline's
-	# "assigned" lines, the user permissions of the officers' permission check (fifteenth session)
+	# "assigned" lines, the user permissions of the officers' permission check (sixteenth session)
 	"jinja2",
 	"jinja2.sandbox",
 	"frappe.utils.safe_exec",
