@@ -11,6 +11,7 @@ test run, and at the latest in the first request's ``before_request`` hooks.
 * No Workflow Action rows for the complaint workflow (see :func:`skip_workflow_actions`).
 * Whether a DocType is single is read from its cached meta (see :func:`single_from_meta`).
 * A naming series' next number is read in plain SQL (see :func:`series_in_plain_sql`).
+* A meta's field lists by type are kept with the cached meta (see :func:`meta_field_lists`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def apply() -> None:
 	skip_workflow_actions()
 	single_from_meta()
 	series_in_plain_sql()
+	meta_field_lists()
 
 
 def single_from_meta() -> None:
@@ -154,3 +156,84 @@ def skip_workflow_actions() -> None:
 
 	process_workflow_actions.hsq_wrapped = True
 	module.process_workflow_actions = process_workflow_actions
+
+
+# The field lists Frappe's document machinery filters out of a meta on every insert and save
+# (BaseDocument._validate_*, Document._validate, the link check, the global search, files).
+FIELD_FILTERS = (
+	{"fieldtype": "Link", "options": ["!=", "[Select]"]},
+	{"fieldtype": "Data"},
+	{"fieldtype": "Phone"},
+	{"fieldtype": "Dynamic Link"},
+	{"fieldtype": ("=", "Dynamic Link")},
+	{"fieldtype": "Select", "options": ["not in", ["[Select]", "Loading..."]]},
+	{"fieldtype": "Code"},
+	{"fieldtype": "Rating"},
+	{"fieldtype": ("=", "Password")},
+	{"fieldtype": ("in", ("Text Editor", "HTML Editor"))},
+	{"fieldtype": ["in", ["Attach", "Attach Image"]]},
+	{"fieldtype": ["in", ["Currency", "Float", "Percent"]]},
+	{"reqd": ("=", 1)},
+	{"set_only_once": ("=", 1)},
+)
+FIELD_LISTS = "_hsq_field_lists"
+
+
+def _frozen(value):
+	"""A hashable form of a filter dict (None where a value is neither text, number nor a list)."""
+	if isinstance(value, dict):
+		items = [(k, _frozen(v)) for k, v in value.items()]
+		return None if any(v is None for _k, v in items) else tuple(sorted(items))
+	if isinstance(value, list | tuple):
+		items = tuple(_frozen(v) for v in value)
+		return None if any(v is None for v in items) else ("[]", *items)
+	if value is None or isinstance(value, str | int | float | bool):
+		return (type(value).__name__, value)
+	return None
+
+
+def meta_field_lists() -> None:
+	"""``meta.get("fields", {"fieldtype": ...})`` walks every field of the DocType each time it is
+	asked, and a document's insert asks about fifteen such lists (the links, the selects, the data,
+	code, password, rating and editor fields, the mandatory ones...): a tenth of an intake
+	request's CPU for the complaint's 76 fields (issue 14, benchmarks/README.md). Frappe 16 keeps
+	them on the meta; here they are computed when the meta is built and kept with it, so every
+	request's copy of the cached meta brings them along, and a list asked for the first time is
+	kept for the rest of the request.
+
+	The same fields in the same order as Frappe's filter, in a new list each time (a caller may
+	append to it). A meta is rebuilt whenever its DocType, a custom field or a property setter
+	changes (Frappe clears the cached meta), and so are its lists; a meta whose field list was
+	replaced or grown afterwards filters again."""
+	from frappe.model.meta import Meta
+
+	original_get = Meta.get
+	if getattr(original_get, "hsq_wrapped", False):
+		return
+	original_process = Meta.process
+
+	def get(self, key, filters=None, limit=None, default=None):
+		if key == "fields" and isinstance(filters, dict) and not limit:
+			kept = self.__dict__.get(FIELD_LISTS)
+			fields = self.__dict__.get("fields")
+			# the list they were taken from, unchanged (pickled with the meta, it stays the same object)
+			if kept is not None and kept["fields"] is fields and kept["count"] == len(fields or ()):
+				frozen = _frozen(filters)
+				if frozen is not None:
+					found = kept.get(frozen)
+					if found is None:
+						found = kept[frozen] = tuple(original_get(self, key, filters))
+					return list(found)
+		return original_get(self, key, filters, limit, default)
+
+	def process(self):
+		original_process(self)
+		fields = self.__dict__.get("fields")
+		self.__dict__[FIELD_LISTS] = {"fields": fields, "count": len(fields or ())}
+		for filters in FIELD_FILTERS:
+			self.get("fields", filters)
+		self.get_global_search_fields()
+
+	get.hsq_wrapped = True
+	Meta.get = get
+	Meta.process = process

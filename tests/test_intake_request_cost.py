@@ -322,3 +322,64 @@ def test_a_second_connection_the_server_closed_is_opened_again(shared_world, int
 	second = intake(**intake_payload(shared_world))["name"]
 	assert second == f"{prefix}-{int(number) + 1:05d}"
 	assert naming._own.conn.thread_id() != closed
+
+
+# -- a meta's field lists ---------------------------------------------------------------------
+
+
+def _fresh_meta(doctype):
+	"""The meta a new request gets: unpickled from the cache, not this request's copy."""
+	frappe.local.cache = {}
+	return frappe.get_meta(doctype)
+
+
+def test_a_metas_field_lists_are_frappes_own_and_come_with_the_cached_meta(monkeypatch):
+	from frappe.model import base_document
+
+	from hsq_app.boot import FIELD_FILTERS
+
+	meta = _fresh_meta("HSQ Complaint")
+	fields = list(meta.fields)
+	expected = {
+		repr(f): [d.fieldname for d in base_document._filter(fields, f)]
+		for f in (*FIELD_FILTERS, {"fieldtype": "Check"}, {"fieldtype": ["in", ["Link", "Select"]]})
+	}
+	walks = []
+	real = base_document._filter
+	monkeypatch.setattr(base_document, "_filter", lambda *a, **k: walks.append(a) or real(*a, **k))
+	for f in FIELD_FILTERS:  # kept when the meta was built: not filtered again in this request
+		assert [d.fieldname for d in meta.get("fields", f)] == expected[repr(f)]
+	assert walks == []
+	assert [d.fieldname for d in meta.get_link_fields()] == expected[repr(FIELD_FILTERS[0])]
+	assert "institution" in expected[repr(FIELD_FILTERS[0])]
+	# one asked for the first time is filtered once, then kept for the request
+	for f in ({"fieldtype": "Check"}, {"fieldtype": ["in", ["Link", "Select"]]}):
+		assert [d.fieldname for d in meta.get("fields", f)] == expected[repr(f)]
+		assert [d.fieldname for d in meta.get("fields", f)] == expected[repr(f)]
+	assert len(walks) == 2
+	# a caller that appends to its list changes nobody else's
+	links = meta.get_link_fields()
+	links.append(frappe._dict(fieldname="extra"))
+	assert "extra" not in [d.fieldname for d in meta.get_link_fields()]
+	# a limit, or a field list that was replaced, is filtered as Frappe filters it
+	assert len(meta.get("fields", {"fieldtype": "Link"}, limit=1)) == 1
+	meta.fields = fields[:3]
+	assert [d.fieldname for d in meta.get("fields", {"fieldtype": "Data"})] == [
+		d.fieldname for d in real(fields[:3], {"fieldtype": "Data"})
+	]
+
+
+def test_a_field_made_mandatory_in_the_desk_is_in_the_next_metas_lists():
+	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+
+	mandatory = {"reqd": ("=", 1)}
+	assert "demands" not in [d.fieldname for d in _fresh_meta("HSQ Complaint").get("fields", mandatory)]
+	setter = make_property_setter(
+		"HSQ Complaint", "demands", "reqd", 1, "Check", validate_fields_for_doctype=False
+	)
+	try:
+		assert "demands" in [d.fieldname for d in _fresh_meta("HSQ Complaint").get("fields", mandatory)]
+	finally:
+		frappe.delete_doc("Property Setter", setter.name, ignore_permissions=True, force=True)
+		frappe.clear_cache(doctype="HSQ Complaint")
+	assert "demands" not in [d.fieldname for d in _fresh_meta("HSQ Complaint").get("fields", mandatory)]
