@@ -1088,9 +1088,10 @@ serverurl=unix://{supervisor_sock(cfg, tag)}
 			stopwait=40,
 		),
 		program("socketio", f"/usr/bin/env node {b}/apps/frappe/socketio.js", b, stopwait=10),
-		# Frappe's worker, with the jobs' code imported before it forks (hsq_app/utils/worker.py)
+		# Frappe's worker, with the jobs' code imported before it forks (hsq_app/utils/worker.py);
+		# the short queue's jobs in the worker's own process (no work horse a job)
 		program("worker-default", f"{worker} --queue default", b / "sites", stopwait=1560),
-		program("worker-short", f"{worker} --queue short", b / "sites", stopwait=360),
+		program("worker-short", f"{worker} --queue short --no-fork", b / "sites", stopwait=360),
 		program("worker-long", f"{worker} --queue long", b / "sites", stopwait=1560),
 		program("schedule", f"{helper} schedule", b / "sites", stopwait=30),
 		program("backup", f"/usr/bin/python3 {harness} backup-clock", b, stopwait=600),

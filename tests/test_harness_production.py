@@ -98,8 +98,10 @@ def test_supervisor_runs_every_program_and_restarts_it():
 		assert f"[program:{name}]" in conf
 	assert conf.count("autorestart=true") == len(hsq.PROGRAMS)
 	assert "-w 2 " in conf and "hsq_app.wsgi:application" in conf
-	for queue in ("default", "short", "long"):  # Frappe's worker with the jobs' code loaded once
+	for queue in ("default", "long"):  # Frappe's worker with the jobs' code loaded once
 		assert f"-m hsq_app.utils.worker --queue {queue}\n" in conf
+	# the short queue's jobs in the worker's own process (hsq_app/utils/worker.py)
+	assert "-m hsq_app.utils.worker --queue short --no-fork\n" in conf
 	assert "user=frappe" in conf  # supervisord drops to the bench user: nothing runs as root
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import frappe
+from frappe.utils.background_jobs import get_queue
 from ops import bench_path
 
 from hsq_app.utils import worker
@@ -48,6 +49,61 @@ def test_a_queued_job_runs_on_the_worker_and_answers():
 	job.refresh()
 	assert job.get_status() == "finished"
 	assert str(job.return_value()) == "2027-01-01"
+
+
+def _run_worker(*extra: str) -> subprocess.CompletedProcess:
+	return subprocess.run(
+		[
+			str(bench_path() / "env" / "bin" / "python"),
+			"-m",
+			"hsq_app.utils.worker",
+			"--queue",
+			"short",
+			*extra,
+		],
+		cwd=str(bench_path() / "sites"),
+		capture_output=True,
+		text=True,
+		timeout=300,
+		stdin=subprocess.DEVNULL,
+	)
+
+
+def test_the_short_queues_jobs_run_one_after_another_in_the_workers_own_process():
+	"""``--no-fork`` (the production shape's short queue): no work horse a job, each job's site set
+	up and torn down as before, and a failing job fails alone."""
+	jobs = [frappe.enqueue("hsq_app.utils.worker.process_id", queue="short") for _ in range(2)]
+	failing = frappe.enqueue("frappe.throw", queue="short", msg="不行")
+	after = frappe.enqueue("frappe.utils.data.add_days", queue="short", date="2026-12-31", days=1)
+	done = _run_worker("--burst", "--no-fork")
+	assert done.returncode == 0, done.stderr[-2000:]
+	assert "jobs run in this process" in done.stdout
+	pids = set()
+	for job in jobs:
+		job.refresh()
+		assert job.get_status() == "finished", job.exc_info
+		pids.add(job.return_value())
+	assert len(pids) == 1  # the same process ran both
+	failing.refresh()
+	assert failing.get_status() == "failed"
+	after.refresh()
+	assert after.get_status() == "finished" and str(after.return_value()) == "2027-01-01"
+
+
+def test_an_own_process_worker_leaves_after_its_jobs_for_a_fresh_one():
+	get_queue("short").empty()  # what earlier tests queued would count against the two
+	jobs = [frappe.enqueue("hsq_app.utils.worker.process_id", queue="short") for _ in range(3)]
+	try:
+		done = _run_worker("--no-fork", "--max-jobs", "2")  # not burst: it leaves by itself
+		assert done.returncode == 0, done.stderr[-2000:]
+		statuses = []
+		for job in jobs:
+			job.refresh()
+			statuses.append(job.get_status())
+		assert statuses.count("finished") == 2 and statuses.count("queued") == 1
+	finally:
+		for job in jobs:
+			job.delete()
 
 
 def test_a_package_that_raises_while_walked_does_not_stop_the_worker(tmp_path, monkeypatch):

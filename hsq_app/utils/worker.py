@@ -6,7 +6,18 @@ registration job imported the e-mail queue (and through it the PDF and CSS libra
 the error log and the app's own job modules again: about 15 % of the ``short`` worker's CPU during
 an intake burst (benchmarks/README.md, "Thirteenth session"). Imported here, the horses inherit
 them; the worker then freezes them with the rest of its memory (Frappe's ``_freeze_gc``), so the
-horses share those pages with it."""
+horses share those pages with it.
+
+``--no-fork`` (the production shape's ``short`` queue): the jobs run in the worker's own process,
+one after another, as RQ's ``SimpleWorker`` runs them. A fork and its copied pages cost an empty
+job about 30 ms of CPU, twice a second during an intake burst (the registration job and the SMS
+delivery), more than a job's work for a few complaints (benchmarks/README.md, "Seventeenth
+session"). Frappe's ``execute_job`` sets up and tears down the site for each job either way, a
+job's timeout is still enforced (RQ's alarm signal, in the worker's main thread), and a job that
+kills the process is a worker that supervisord starts again. The worker leaves after
+``--max-jobs`` jobs (supervisord starts a fresh one) so that nothing a job left behind in memory
+accumulates for weeks. The default and long queues keep a work horse per job: their jobs run for
+minutes and are the ones a fault test kills."""
 
 from __future__ import annotations
 
@@ -37,6 +48,7 @@ FRAPPE_MODULES = (
 	"frappe.core.doctype.user_permission.user_permission",
 )
 SKIPPED_PACKAGES = ("hsq_app.patches", "hsq_app.tests")
+MAX_JOBS = 2000  # jobs an own-process worker runs before it leaves for a fresh one (--no-fork)
 
 
 def app_modules(package: str = "hsq_app", failed: list[str] | None = None) -> list[str]:
@@ -72,11 +84,39 @@ def preload(package: str = "hsq_app") -> tuple[int, list[str]]:
 	return imported, failed
 
 
+def process_id() -> int:
+	"""The id of the process that runs this job (a check of where the short queue's jobs run)."""
+	import os
+
+	return os.getpid()
+
+
+def own_process_worker(max_jobs: int = MAX_JOBS):
+	"""RQ's ``SimpleWorker`` (every job in this process), leaving after ``max_jobs`` jobs."""
+	from rq.worker import SimpleWorker
+
+	class OwnProcessWorker(SimpleWorker):
+		def work(self, *args, **kwargs):
+			kwargs.setdefault("max_jobs", max_jobs or None)
+			return super().work(*args, **kwargs)
+
+	return OwnProcessWorker
+
+
 def main(argv: list[str] | None = None) -> None:
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--queue", help="comma-separated queues (default: all)")
 	parser.add_argument("--quiet", action="store_true")
 	parser.add_argument("--burst", action="store_true", help="stop once the queues are empty")
+	parser.add_argument(
+		"--no-fork", action="store_true", help="run each job in this process, not in a forked work horse"
+	)
+	parser.add_argument(
+		"--max-jobs",
+		type=int,
+		default=MAX_JOBS,
+		help=f"with --no-fork: leave after this many jobs (default {MAX_JOBS}; 0: never)",
+	)
 	args = parser.parse_args(argv)
 	imported, failed = preload()
 	print(
@@ -84,9 +124,16 @@ def main(argv: list[str] | None = None) -> None:
 		flush=True,
 	)
 
-	from frappe.utils.background_jobs import start_worker
+	from frappe.utils import background_jobs
 
-	start_worker(queue=args.queue, quiet=args.quiet, burst=args.burst)
+	if args.no_fork:
+		# start_worker builds its worker from the module's name for RQ's Worker
+		background_jobs.Worker = own_process_worker(args.max_jobs)
+		print(
+			f"hsq worker: jobs run in this process (up to {args.max_jobs or 'any number of'} jobs)",
+			flush=True,
+		)
+	background_jobs.start_worker(queue=args.queue, quiet=args.quiet, burst=args.burst)
 
 
 if __name__ == "__main__":
