@@ -72,8 +72,14 @@ def _run_worker(*extra: str) -> subprocess.CompletedProcess:
 def test_the_short_queues_jobs_run_one_after_another_in_the_workers_own_process():
 	"""``--no-fork`` (the production shape's short queue): no work horse a job, each job's site set
 	up and torn down as before, and a failing job fails alone."""
+	import time
+
 	jobs = [frappe.enqueue("hsq_app.utils.worker.process_id", queue="short") for _ in range(2)]
 	failing = frappe.enqueue("frappe.throw", queue="short", msg="不行")
+	# a job past its timeout is stopped (the worklist job waits 1.3 s for a second that is not over)
+	late = frappe.enqueue(
+		"hsq_app.complaints.worklist.drain", queue="short", timeout=1, bucket=int(time.time()) + 60
+	)
 	after = frappe.enqueue("frappe.utils.data.add_days", queue="short", date="2026-12-31", days=1)
 	done = _run_worker("--burst", "--no-fork")
 	assert done.returncode == 0, done.stderr[-2000:]
@@ -86,6 +92,8 @@ def test_the_short_queues_jobs_run_one_after_another_in_the_workers_own_process(
 	assert len(pids) == 1  # the same process ran both
 	failing.refresh()
 	assert failing.get_status() == "failed"
+	late.refresh()
+	assert late.get_status() == "failed" and "JobTimeoutException" in late.exc_info
 	after.refresh()
 	assert after.get_status() == "finished" and str(after.return_value()) == "2027-01-01"
 
