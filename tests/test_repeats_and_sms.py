@@ -455,3 +455,41 @@ def test_a_records_messages_are_found_through_an_index_not_by_reading_the_whole_
 		as_dict=True,
 	)
 	assert "reference_doctype_reference_name_index" in (plan[0].possible_keys or "")
+
+
+def test_a_deliverys_outcome_is_written_in_plain_sql_as_frappes_set_value_wrote_it(shared_world, monkeypatch):
+	"""sms.deliver records the attempt without Frappe's query engine (a burst delivers a message per
+	complaint): the same values, ``modified`` untouched, the row's cached document cleared."""
+	w = shared_world
+	complaint = register(w)
+	[name] = sms.send_many(
+		REGISTERED,
+		[
+			{
+				"to": phone(),
+				"context": {"institution": "县人民医院", "tracking_code": "T1", "resolve_by": "2026-12-09"},
+				"reference_doctype": "HSQ Complaint",
+				"reference_name": complaint.name,
+				"institution": w.a.institution,
+			}
+		],
+	)
+	frappe.db.set_value(sms.LOG, name, {"status": "Queued", "sent_at": None}, update_modified=False)
+	modified = frappe.db.get_value(sms.LOG, name, "modified")
+	assert frappe.get_cached_doc(sms.LOG, name).status == "Queued"
+	built = []
+	real = frappe.qb.get_query
+	monkeypatch.setattr(frappe.qb, "get_query", lambda *a, **k: built.append(a) or real(*a, **k))
+	assert sms.deliver(name) == "Sent"
+	assert built == []
+	row = frappe.db.get_value(sms.LOG, name, ["status", "attempts", "sent_at", "modified"], as_dict=True)
+	assert row.status == "Sent" and row.sent_at and row.modified == modified
+	assert frappe.get_cached_doc(sms.LOG, name).status == "Sent"
+
+	# an opted-out receiver: the same way
+	frappe.db.set_value(sms.LOG, name, "status", "Queued", update_modified=False)
+	sms.opt_out(frappe.db.get_value(sms.LOG, name, "receiver"))
+	built.clear()
+	assert sms.deliver(name) == "Opted Out"
+	assert built == []
+	assert frappe.get_cached_doc(sms.LOG, name).status == "Opted Out"

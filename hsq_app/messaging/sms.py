@@ -23,7 +23,7 @@ from frappe.utils import now_datetime
 
 from hsq_app.messaging.gateway import GatewayError, NotConfigured, get_gateway
 from hsq_app.utils import outbox
-from hsq_app.utils.bulk import insert_records
+from hsq_app.utils.bulk import insert_records, set_values
 from hsq_app.utils.records import ensure
 
 LOG = "HSQ SMS Log"
@@ -197,9 +197,7 @@ def deliver(log_name: str) -> str:
 	)
 	if row and row.status in outbox.PENDING and is_opted_out(row.receiver):
 		# the receiver replied 退订 (hsq_app.messaging.inbound) after the message was queued
-		frappe.db.set_value(
-			LOG, log_name, {"status": "Opted Out", "next_attempt_at": None}, update_modified=False
-		)
+		set_values(LOG, log_name, {"status": "Opted Out", "next_attempt_at": None})
 		return "Opted Out"
 
 	def send(row):

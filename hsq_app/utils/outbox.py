@@ -26,6 +26,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
+from hsq_app.utils.bulk import set_values
+
 PENDING = ("Queued", "Retrying")
 
 
@@ -119,7 +121,7 @@ def attempt(box: Outbox, name: str, fields: list[str], send: Callable[[frappe._d
 		kept = send(row) or {}
 	except Hold as e:
 		values = {"status": "Held", "next_attempt_at": None, "last_error": str(e)[:500]}
-		frappe.db.set_value(box.doctype, name, values, update_modified=False)
+		set_values(box.doctype, name, values)
 		return "Held"
 	except SendError as e:
 		values.update(e.values, last_error=str(e)[:500])
@@ -132,7 +134,7 @@ def attempt(box: Outbox, name: str, fields: list[str], send: Callable[[frappe._d
 		status, stamp = box.done
 		values.update(kept, status=status, next_attempt_at=None, last_error=None)
 		values[stamp] = now_datetime()
-	frappe.db.set_value(box.doctype, name, values, update_modified=False)
+	set_values(box.doctype, name, values)
 	return values["status"]
 
 
