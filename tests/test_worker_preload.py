@@ -27,30 +27,6 @@ def test_the_worker_loads_the_jobs_code_and_none_is_left_out():
 	assert not any(m.startswith("hsq_app.patches.") for m in worker.app_modules())
 
 
-def test_a_queued_job_runs_on_the_worker_and_answers():
-	job = frappe.enqueue("frappe.utils.data.add_days", queue="short", date="2026-12-31", days=1)
-	done = subprocess.run(
-		[
-			str(bench_path() / "env" / "bin" / "python"),
-			"-m",
-			"hsq_app.utils.worker",
-			"--queue",
-			"short",
-			"--burst",
-		],
-		cwd=str(bench_path() / "sites"),
-		capture_output=True,
-		text=True,
-		timeout=300,
-		stdin=subprocess.DEVNULL,
-	)
-	assert done.returncode == 0, done.stderr[-2000:]
-	assert "modules loaded before forking; left to the jobs: none" in done.stdout
-	job.refresh()
-	assert job.get_status() == "finished"
-	assert str(job.return_value()) == "2027-01-01"
-
-
 def _run_worker(*extra: str) -> subprocess.CompletedProcess:
 	return subprocess.run(
 		[
@@ -67,6 +43,16 @@ def _run_worker(*extra: str) -> subprocess.CompletedProcess:
 		timeout=300,
 		stdin=subprocess.DEVNULL,
 	)
+
+
+def test_a_queued_job_runs_on_the_worker_and_answers():
+	job = frappe.enqueue("frappe.utils.data.add_days", queue="short", date="2026-12-31", days=1)
+	done = _run_worker("--burst")
+	assert done.returncode == 0, done.stderr[-2000:]
+	assert "modules loaded before forking; left to the jobs: none" in done.stdout
+	job.refresh()
+	assert job.get_status() == "finished"
+	assert str(job.return_value()) == "2027-01-01"
 
 
 def test_the_short_queues_jobs_run_one_after_another_in_the_workers_own_process():
