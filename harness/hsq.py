@@ -852,7 +852,13 @@ def web_threads(env: dict | None = None) -> int:
 
 def gunicorn_command(bench: Path, gport: int, workers: int, threads: int) -> str:
 	"""The web program's command line (pure)."""
-	kind = f" --worker-class gthread --threads {threads} --worker-tmp-dir /dev/shm" if threads > 1 else ""
+	# gunicorn's gthread worker, leaving after --max-requests, answers the connections it accepted
+	# first (hsq_app/utils/gthread.py; gunicorn's own reset them: nginx answered 502)
+	kind = (
+		f" --worker-class hsq_app.utils.gthread.ThreadWorker --threads {threads} --worker-tmp-dir /dev/shm"
+		if threads > 1
+		else ""
+	)
 	return (
 		f"{bench}/env/bin/gunicorn -b 127.0.0.1:{gport} -w {workers}{kind} --max-requests 5000"
 		f" --max-requests-jitter 500 -t 120 --graceful-timeout 30 hsq_app.wsgi:application --preload"

@@ -42,7 +42,10 @@ def test_web_workers_run_threads_as_frappes_production_images_do():
 	with pytest.raises(hsq.HarnessError):
 		hsq.web_threads(env={"HSQ_WEB_THREADS": "many"})
 	threaded = hsq.gunicorn_command(hsq.Path("/srv/b"), 18000, 2, 4)
-	assert " -w 2 --worker-class gthread --threads 4 --worker-tmp-dir /dev/shm " in threaded
+	assert (
+		" -w 2 --worker-class hsq_app.utils.gthread.ThreadWorker --threads 4 --worker-tmp-dir /dev/shm "
+		in threaded
+	)
 	assert threaded.endswith("hsq_app.wsgi:application --preload")
 	assert "gthread" not in hsq.gunicorn_command(hsq.Path("/srv/b"), 18000, 2, 1)
 	conf = hsq.supervisor_conf(cfg(), {}, "hsq.localhost", 8000, 2, "/usr/bin/bench", "hsq", hsq.PROGRAMS)
