@@ -81,24 +81,39 @@ def mark_stored(doc) -> None:
 
 
 class _Matcher:
-	"""Compares texts with one earlier complaint's text. ``SequenceMatcher`` indexes its second
-	sequence once (``set_seq2``), so a chunk's complaints are compared with a candidate they share
-	without indexing it again: the same ratios as a matcher made for each pair."""
+	"""Compares texts with one earlier complaint's text: ``similar`` is ``SequenceMatcher(None, text,
+	earlier, autojunk=False).ratio() >= threshold`` for the openings of both texts, whatever they are
+	(tests/test_repeats_and_sms.py).
+
+	Most texts compared are about something else, and a bound that costs two set differences tells
+	so first: every distinct character one text has and the other lacks is at least one character
+	left unmatched, so ``2 * min(len(a) - |A - B|, len(b) - |B - A|) / (len(a) + len(b))`` is at
+	least the ratio (it is at least difflib's ``quick_ratio``). Only a pair that bound lets through is
+	indexed (``set_seq2``, once per earlier text, shared by a chunk's complaints) and compared."""
 
 	def __init__(self, earlier: str):
 		# the opening of the text says what the matter is
 		self.earlier = earlier[:TEXT_CHARS]
-		self.matcher = SequenceMatcher(None, autojunk=False)
-		self.matcher.set_seq2(self.earlier)
+		self.chars = frozenset(self.earlier)
+		self.matcher = None
 
-	def similar(self, text: str, threshold: float) -> bool:
+	def similar(self, text: str, threshold: float, chars: frozenset | None = None) -> bool:
+		"""``chars``: ``frozenset(text[:TEXT_CHARS])``, where the caller compares one text with many."""
 		text = text[:TEXT_CHARS]
 		if text == self.earlier:  # the same text sent again (a platform forwarding it twice): ratio 1
 			return threshold <= 1
+		if chars is None:
+			chars = frozenset(text)
+		# the texts differ, so they are not both empty
+		at_most = min(len(text) - len(chars - self.chars), len(self.earlier) - len(self.chars - chars))
+		if 2.0 * at_most / (len(text) + len(self.earlier)) < threshold:
+			return False
 		m = self.matcher
+		if m is None:
+			m = self.matcher = SequenceMatcher(None, autojunk=False)
+			m.set_seq2(self.earlier)
 		m.set_seq1(text)
-		# the cheap bounds first
-		return m.real_quick_ratio() >= threshold and m.quick_ratio() >= threshold and m.ratio() >= threshold
+		return m.quick_ratio() >= threshold and m.ratio() >= threshold
 
 
 def earlier_reports(doc) -> list[frappe._dict]:
@@ -167,13 +182,14 @@ def earlier_reports_of(docs: list) -> list[list[frappe._dict]]:
 			for a, candidates in zip(
 				group, _text_candidates(group, institution, rows_between, within, opening), strict=True
 			):
+				chars = frozenset(a.doc.description[:TEXT_CHARS])
 				for row in candidates:
 					if row.name in a.found:
 						continue
 					matcher = matchers.get(row.name)
 					if matcher is None:
 						matcher = matchers[row.name] = _Matcher(row.description or "")
-					if row.description and matcher.similar(a.doc.description, threshold):
+					if row.description and matcher.similar(a.doc.description, threshold, chars):
 						a.found[row.name] = row
 	return [sorted(a.found.values(), key=lambda r: (r.received_at, r.name)) for a in asked]
 
