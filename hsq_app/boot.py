@@ -12,6 +12,8 @@ test run, and at the latest in the first request's ``before_request`` hooks.
 * Whether a DocType is single is read from its cached meta (see :func:`single_from_meta`).
 * A naming series' next number is read in plain SQL (see :func:`series_in_plain_sql`).
 * A meta's field lists by type are kept with the cached meta (see :func:`meta_field_lists`).
+* A DATETIME value MariaDB sends is read with ``datetime.fromisoformat`` (see
+  :func:`datetimes_from_iso`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,42 @@ def apply() -> None:
 	single_from_meta()
 	series_in_plain_sql()
 	meta_field_lists()
+	datetimes_from_iso()
+
+
+def read_datetime(value):
+	"""A DATETIME column's text as MariaDB sends it ('2026-12-03 17:23:07.123456', or without the
+	fraction): the value ``frappe.utils.get_datetime`` reads from it, which any other text is left to
+	(its zero dates, None)."""
+	import datetime
+
+	from frappe.utils import get_datetime
+
+	if isinstance(value, str) and not value.startswith(("0001-01-01", "0000-00-00")):
+		try:
+			return datetime.datetime.fromisoformat(value)
+		except ValueError:
+			pass
+	return get_datetime(value)
+
+
+def datetimes_from_iso() -> None:
+	"""Frappe reads every DATETIME value of every row with ``get_datetime``: ``strptime`` in Python,
+	and ``dateutil``'s parser for a value without a fraction of a second. A registration job reads
+	the receipt times of the latest 200 complaints of an institution for each chunk (the repeat
+	check), so that was 5 % of the ``short`` worker during a burst (benchmarks/README.md,
+	"Eighteenth session"); every list and report pays it per row. ``datetime.fromisoformat`` (C)
+	reads the same text into the same value (tests/test_intake_request_cost.py)."""
+	from frappe.database.mariadb.database import MariaDBDatabase
+	from pymysql.constants import FIELD_TYPE
+
+	MariaDBDatabase.CONVERSION_MAP[FIELD_TYPE.DATETIME] = read_datetime
+	# a connection opened before the app was imported (a test session, bench console) reads the same
+	import frappe
+
+	conn = getattr(getattr(frappe.local, "db", None), "_conn", None)
+	if conn is not None and hasattr(conn, "decoders"):
+		conn.decoders[FIELD_TYPE.DATETIME] = read_datetime
 
 
 def single_from_meta() -> None:

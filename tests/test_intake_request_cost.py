@@ -383,3 +383,35 @@ def test_a_field_made_mandatory_in_the_desk_is_in_the_next_metas_lists():
 		frappe.delete_doc("Property Setter", setter.name, ignore_permissions=True, force=True)
 		frappe.clear_cache(doctype="HSQ Complaint")
 	assert "demands" not in [d.fieldname for d in _fresh_meta("HSQ Complaint").get("fields", mandatory)]
+
+
+def test_a_datetime_mariadb_sends_is_read_as_frappe_reads_it(shared_world):
+	"""hsq_app.boot.datetimes_from_iso: the connection reads DATETIME text with fromisoformat, into
+	the value Frappe's get_datetime made of it, zero dates included."""
+	from frappe.utils import get_datetime
+	from pymysql.constants import FIELD_TYPE
+
+	from hsq_app.boot import read_datetime
+
+	assert frappe.db._conn.decoders[FIELD_TYPE.DATETIME] is read_datetime
+	for text in (
+		"2026-12-03 17:23:07.123456",
+		"2026-12-03 17:23:07.000000",
+		"2026-12-03 17:23:07",
+		"2024-02-29 00:00:00.000001",
+		"9999-12-31 23:59:59.999999",
+		"0000-00-00 00:00:00",
+		"0001-01-01 00:00:00.000000",
+	):
+		assert read_datetime(text) == get_datetime(text), text
+	row = frappe.db.sql(
+		"""select cast('2026-12-03 17:23:07.5' as datetime(6)), cast('2026-12-03 17:23:07' as datetime),
+		cast('2026-12-03' as datetime(3))"""
+	)[0]
+	assert row == (
+		get_datetime("2026-12-03 17:23:07.500000"),
+		get_datetime("2026-12-03 17:23:07"),
+		get_datetime("2026-12-03 00:00:00.000"),
+	)
+	name = make_complaint(shared_world.a.institution, received_at="2026-11-30 08:15:00").name
+	assert frappe.db.get_value("HSQ Complaint", name, "received_at") == get_datetime("2026-11-30 08:15:00")
