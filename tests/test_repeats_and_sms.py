@@ -6,7 +6,7 @@ from datetime import timedelta
 import frappe
 import pytest
 from complaint_steps import act
-from factories import as_user, make_complaint, uid
+from factories import as_user, make_complaint, set_settings, uid
 
 from hsq_app.complaints import repeats
 from hsq_app.complaints.complainant_sms import ANSWERED, CLOSED, REGISTERED
@@ -94,6 +94,31 @@ def test_a_busy_institution_compares_a_new_text_with_its_latest_complaints(share
 	last_week = register(w, complainant_phone=phone(), description=matter)
 	again = register(w, complainant_phone=phone(), description=matter)
 	assert again.repeat_of == last_week.name and again.repeat_count == 1
+
+
+def test_a_chunk_finds_for_each_complaint_what_it_alone_finds_at_the_candidates_edge(
+	shared_world, monkeypatch
+):
+	"""The registration job's chunk (earlier_reports_of over many complaints, one read for the
+	institution, each complaint's latest candidates found by bisection) marks each complaint as the
+	check of that complaint alone does, where the candidates' limit and the window's edge decide."""
+	from frappe.utils import add_days, add_to_date, get_datetime
+
+	w = shared_world
+	monkeypatch.setattr(repeats, "TEXT_CANDIDATES", 3)
+	set_settings(repeat_window_days=30)
+	matter = f"门诊大厅空调坏了一个月没人修，老人候诊很热 {uid()}"
+	start = get_datetime(add_days(frappe.utils.now_datetime(), -60))
+	docs = []
+	# the same matter again and again, others between them, some past the window of the later ones
+	for i, days in enumerate((0, 10, 31, 33, 34, 35, 35, 36, 50, 58)):
+		text = matter if i % 3 != 1 else f"食堂饭菜价格太贵 {uid()}"
+		docs.append(register(w, description=text, received_at=add_to_date(start, days=days, minutes=i)).name)
+	docs = [frappe.get_doc("HSQ Complaint", n) for n in docs]
+	chunk = repeats.earlier_reports_of(docs)
+	alone = [repeats.earlier_reports_of([d])[0] for d in docs]
+	assert [[r.name for r in x] for x in chunk] == [[r.name for r in x] for x in alone]
+	assert any(chunk) and not all(chunk)
 
 
 def test_a_merged_duplicate_counts_once_in_ledger_summary_and_accountability(shared_world):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from bisect import bisect_right
 
 import frappe
 from frappe import _
@@ -94,19 +95,22 @@ class _Matcher:
 	def __init__(self, earlier: str):
 		# the opening of the text says what the matter is
 		self.earlier = earlier[:TEXT_CHARS]
+		self.length = len(self.earlier)
 		self.chars = frozenset(self.earlier)
 		self.matcher = None
 
 	def similar(self, text: str, threshold: float, chars: frozenset | None = None) -> bool:
 		"""``chars``: ``frozenset(text[:TEXT_CHARS])``, where the caller compares one text with many."""
-		text = text[:TEXT_CHARS]
+		if len(text) > TEXT_CHARS:
+			text = text[:TEXT_CHARS]
 		if text == self.earlier:  # the same text sent again (a platform forwarding it twice): ratio 1
 			return threshold <= 1
 		if chars is None:
 			chars = frozenset(text)
-		# the texts differ, so they are not both empty
-		at_most = min(len(text) - len(chars - self.chars), len(self.earlier) - len(self.chars - chars))
-		if 2.0 * at_most / (len(text) + len(self.earlier)) < threshold:
+		# the texts differ, so they are not both empty; k distinct characters in both texts
+		k = len(chars & self.chars)
+		n, m = len(text), self.length
+		if 2.0 * min(n - len(chars) + k, m - len(self.chars) + k) / (n + m) < threshold:
 			return False
 		m = self.matcher
 		if m is None:
@@ -180,21 +184,22 @@ def earlier_reports_of(docs: list) -> list[list[frappe._dict]]:
 		matchers = {}
 		for institution, group in by_institution.items():
 			for a, candidates in zip(
-				group, _text_candidates(group, institution, rows_between, within, opening), strict=True
+				group, _text_candidates(group, institution, rows_between, opening), strict=True
 			):
-				chars = frozenset(a.doc.description[:TEXT_CHARS])
+				text = a.doc.description[:TEXT_CHARS]
+				chars = frozenset(text)
 				for row in candidates:
-					if row.name in a.found:
+					if row.name in a.found or not row.description:
 						continue
 					matcher = matchers.get(row.name)
 					if matcher is None:
-						matcher = matchers[row.name] = _Matcher(row.description or "")
-					if row.description and matcher.similar(a.doc.description, threshold, chars):
+						matcher = matchers[row.name] = _Matcher(row.description)
+					if matcher.similar(text, threshold, chars):
 						a.found[row.name] = row
 	return [sorted(a.found.values(), key=lambda r: (r.received_at, r.name)) for a in asked]
 
 
-def _text_candidates(group, institution, rows_between, within, opening) -> list[list]:
+def _text_candidates(group, institution, rows_between, opening) -> list[list]:
 	"""Each complaint's latest TEXT_CANDIDATES of its institution up to its receipt (a busy
 	institution's oldest texts of the window told nothing of last week's repeat), newest first.
 
@@ -224,7 +229,23 @@ def _text_candidates(group, institution, rows_between, within, opening) -> list[
 	else:
 		rows = rows_between(since, last, extra, fields=(opening,), order=True, limit=depth)
 		read = [rows] * len(group)
-	return [[r for r in rows if within(a, r)][:TEXT_CANDIDATES] for a, rows in zip(group, read, strict=True)]
+	out, ascending = [], {}
+	for a, rows in zip(group, read, strict=True):
+		# the rows come newest first: this complaint's are the newest from its receipt back, a
+		# bisection away, not a walk through the rows of every later complaint of the group
+		if id(rows) not in ascending:
+			rows_up = rows[::-1]
+			ascending[id(rows)] = (rows_up, [r.received_at for r in rows_up])
+		rows_up, times = ascending[id(rows)]
+		own, found = a.doc.name or "", []
+		for i in range(bisect_right(times, a.received) - 1, -1, -1):
+			row = rows_up[i]
+			if row.received_at < a.since or len(found) == TEXT_CANDIDATES:
+				break
+			if row.name != own:
+				found.append(row)
+		out.append(found)
+	return out
 
 
 @frappe.whitelist()
