@@ -434,6 +434,44 @@ def phase_public_submit(
 	return run_threads(clients, seconds, body)
 
 
+def interleaved(args, stats: Stats, cpu: list, institutions, auth: dict, warm_up) -> list[dict]:
+	"""The intake and the Note phase in ``--slices`` alternating slices: intake, Note, intake...
+	A shared machine's speed wanders by a fifth within a minute (benchmarks/README.md), which two
+	phases of 20 s one after the other measured as a change of the ratio between them; slices of a
+	few seconds each meet the same machine. The rates are the requests of all slices of a kind over
+	their summed wall time; the CPU, summed over the slices, includes each slice's queued work."""
+	warm_up(phase_intake, institutions, auth["intake"], texts=args.texts)
+	warm_up(phase_note, auth["note"])
+	seconds = args.seconds / args.slices
+	wall = {"intake": 0.0, "note": 0.0}
+	used = {k: dict.fromkeys(GROUPS, 0.0) for k in wall}
+	for _ in range(args.slices):
+		for kind in ("intake", "note"):
+			before = cpu_seconds()
+			if kind == "intake":
+				wall[kind] += phase_intake(
+					args.url, seconds, stats, institutions, auth["intake"], texts=args.texts
+				)
+			else:
+				wall[kind] += phase_note(args.url, seconds, stats, auth["note"])
+			drained()
+			after = cpu_seconds()
+			for g in GROUPS:
+				used[kind][g] += after[g] - before[g]
+	names = {"intake": "intake create_complaint", "note": "REST insert Note (plain Frappe)"}
+	rows = [stats.line(names[k], wall[k]) for k in ("intake", "note")]
+	if args.cpu:
+		zero = dict.fromkeys(GROUPS, 0.0)
+		for kind, label in (("intake", "intake"), ("note", "Note")):
+			cpu.append(cpu_line(label, zero, used[kind], len(stats.latency[names[kind]])))
+	if rows[0]["per_s"] and rows[1]["per_s"]:
+		cpu.append(
+			f"rate ratio, Note / intake, over {args.slices} alternating slices of {seconds:.1f} s:"
+			f" {rows[1]['per_s'] / rows[0]['per_s']:.2f}"
+		)
+	return rows
+
+
 def main():
 	ap = argparse.ArgumentParser()
 	ap.add_argument("--site", required=True)
@@ -455,6 +493,13 @@ def main():
 		type=float,
 		default=3,
 		help="seconds of untimed requests before the intake and the Note phase (0: none)",
+	)
+	ap.add_argument(
+		"--slices",
+		type=int,
+		default=1,
+		help="run the intake and the Note phase as this many alternating slices of --seconds/N each"
+		" (the work each slice queued drained before the next), so that both meet the same machine",
 	)
 	ap.add_argument(
 		"--cpu",
@@ -491,6 +536,9 @@ def main():
 			phase(args.url, args.warmup, Stats(), *a, **kw)
 			drained()  # the warm-up's queued work is not the phase's
 
+	if args.slices > 1 and {"intake", "note"} <= only:
+		rows += interleaved(args, stats, cpu, institutions, auth, warm_up)
+		only -= {"intake", "note"}
 	if "intake" in only:
 		warm_up(phase_intake, institutions, auth["intake"], texts=args.texts)
 		before = cpu_seconds()
