@@ -86,10 +86,11 @@ class _Matcher:
 	earlier, autojunk=False).ratio() >= threshold`` for the openings of both texts, whatever they are
 	(tests/test_repeats_and_sms.py).
 
-	Most texts compared are about something else, and a bound that costs two set differences tells
+	Most texts compared are about something else, and a bound that costs one set intersection tells
 	so first: every distinct character one text has and the other lacks is at least one character
-	left unmatched, so ``2 * min(len(a) - |A - B|, len(b) - |B - A|) / (len(a) + len(b))`` is at
-	least the ratio (it is at least difflib's ``quick_ratio``). Only a pair that bound lets through is
+	left unmatched, so with ``k`` distinct characters in both,
+	``2 * min(len(a) - |A| + k, len(b) - |B| + k) / (len(a) + len(b))`` is at least the ratio (it is
+	at least difflib's ``quick_ratio``). Only a pair that bound lets through is
 	indexed (``set_seq2``, once per earlier text, shared by a chunk's complaints) and compared."""
 
 	def __init__(self, earlier: str):
@@ -109,8 +110,12 @@ class _Matcher:
 			chars = frozenset(text)
 		# the texts differ, so they are not both empty; k distinct characters in both texts
 		k = len(chars & self.chars)
-		n, m = len(text), self.length
-		if 2.0 * min(n - len(chars) + k, m - len(self.chars) + k) / (n + m) < threshold:
+		if (
+			2.0
+			* min(len(text) - len(chars) + k, self.length - len(self.chars) + k)
+			/ (len(text) + self.length)
+			< threshold
+		):
 			return False
 		m = self.matcher
 		if m is None:

@@ -36,16 +36,14 @@ class ThreadWorker(gthread.ThreadWorker):
 				pass
 		# an idle keep-alive connection holds no request: closed, as gunicorn closes it at the end
 		with self._lock:
-			idle = list(self._keep)
-			self._keep.clear()
-		for conn in idle:
-			self.nr_conns -= 1
-			with self._lock:
+			while self._keep:
+				conn = self._keep.popleft()
+				self.nr_conns -= 1
 				try:
 					self.poller.unregister(conn.sock)
 				except (KeyError, ValueError, OSError):
 					pass
-			conn.close()
+				conn.close()
 
 	def run(self):
 		# gunicorn 23's ThreadWorker.run, with the leaving above (marked "hsq")
