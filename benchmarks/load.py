@@ -253,6 +253,9 @@ def complaint_text(texts: str, run_id: str, i: int, n: int) -> str:
 	)
 
 
+INTAKE_ROW, NOTE_ROW = "intake create_complaint", "REST insert Note (plain Frappe)"
+
+
 def phase_intake(
 	url: str,
 	seconds: float,
@@ -284,7 +287,7 @@ def phase_intake(
 			status, out, secs, _ = c.request(
 				"POST", "/api/method/hsq_app.api.intake.create_complaint", payload
 			)
-			stats.add("intake create_complaint", status, secs, out)
+			stats.add(INTAKE_ROW, status, secs, out)
 
 	return run_threads(clients, seconds, body)
 
@@ -298,7 +301,7 @@ def phase_note(url: str, seconds: float, stats: Stats, auth: str, clients: int =
 			n += 1
 			payload = {"title": f"benchmark {i}-{n}", "content": "plain Frappe insert", "public": 0}
 			status, out, secs, _ = c.request("POST", "/api/resource/Note", payload)
-			stats.add("REST insert Note (plain Frappe)", status, secs, out)
+			stats.add(NOTE_ROW, status, secs, out)
 
 	return run_threads(clients, seconds, body)
 
@@ -434,39 +437,43 @@ def phase_public_submit(
 	return run_threads(clients, seconds, body)
 
 
-def interleaved(args, stats: Stats, cpu: list, institutions, auth: dict, warm_up) -> list[dict]:
-	"""The intake and the Note phase in ``--slices`` alternating slices: intake, Note, intake...
-	A shared machine's speed wanders by a fifth within a minute (benchmarks/README.md), which two
+def intake_and_note(args, kinds, stats: Stats, cpu: list, institutions, auth: dict, warm_up) -> list[dict]:
+	"""The intake and/or the Note phase (``kinds``), each warmed up first, run as ``--slices``
+	alternating slices: intake, Note, intake... (one slice each: one phase after the other). A
+	shared machine's speed wanders by a fifth within a minute (benchmarks/README.md), which two
 	phases of 20 s one after the other measured as a change of the ratio between them; slices of a
 	few seconds each meet the same machine. The rates are the requests of all slices of a kind over
 	their summed wall time; the CPU, summed over the slices, includes each slice's queued work."""
-	warm_up(phase_intake, institutions, auth["intake"], texts=args.texts)
-	warm_up(phase_note, auth["note"])
-	seconds = args.seconds / args.slices
-	wall = {"intake": 0.0, "note": 0.0}
-	used = {k: dict.fromkeys(GROUPS, 0.0) for k in wall}
-	for _ in range(args.slices):
-		for kind in ("intake", "note"):
+	phases = {
+		"intake": lambda secs, st: phase_intake(
+			args.url, secs, st, institutions, auth["intake"], texts=args.texts
+		),
+		"note": lambda secs, st: phase_note(args.url, secs, st, auth["note"]),
+	}
+	for kind in kinds:
+		warm_up(phases[kind])
+	slices = max(args.slices, 1)
+	seconds = args.seconds / slices
+	wall = dict.fromkeys(kinds, 0.0)
+	used = {k: dict.fromkeys(GROUPS, 0.0) for k in kinds}
+	for _ in range(slices):
+		for kind in kinds:
 			before = cpu_seconds()
-			if kind == "intake":
-				wall[kind] += phase_intake(
-					args.url, seconds, stats, institutions, auth["intake"], texts=args.texts
-				)
-			else:
-				wall[kind] += phase_note(args.url, seconds, stats, auth["note"])
+			wall[kind] += phases[kind](seconds, stats)
 			drained()
 			after = cpu_seconds()
 			for g in GROUPS:
 				used[kind][g] += after[g] - before[g]
-	names = {"intake": "intake create_complaint", "note": "REST insert Note (plain Frappe)"}
-	rows = [stats.line(names[k], wall[k]) for k in ("intake", "note")]
+	names = {"intake": INTAKE_ROW, "note": NOTE_ROW}
+	rows = [stats.line(names[k], wall[k]) for k in kinds]
 	if args.cpu:
 		zero = dict.fromkeys(GROUPS, 0.0)
-		for kind, label in (("intake", "intake"), ("note", "Note")):
+		for kind in kinds:
+			label = "intake" if kind == "intake" else "Note"
 			cpu.append(cpu_line(label, zero, used[kind], len(stats.latency[names[kind]])))
-	if rows[0]["per_s"] and rows[1]["per_s"]:
+	if len(rows) == 2 and rows[0]["per_s"] and rows[1]["per_s"]:
 		cpu.append(
-			f"rate ratio, Note / intake, over {args.slices} alternating slices of {seconds:.1f} s:"
+			f"rate ratio, Note / intake, over {slices} alternating slice(s) of {seconds:.1f} s:"
 			f" {rows[1]['per_s'] / rows[0]['per_s']:.2f}"
 		)
 	return rows
@@ -499,7 +506,8 @@ def main():
 		type=int,
 		default=1,
 		help="run the intake and the Note phase as this many alternating slices of --seconds/N each"
-		" (the work each slice queued drained before the next), so that both meet the same machine",
+		" (the work each slice queued drained before the next), so that both meet the same machine;"
+		" 1: one phase after the other",
 	)
 	ap.add_argument(
 		"--cpu",
@@ -531,32 +539,14 @@ def main():
 	if "note" in only:
 		auth["note"] = token_for("Administrator")
 
-	def warm_up(phase, *a, **kw):
+	def warm_up(phase):
 		if args.warmup > 0:
-			phase(args.url, args.warmup, Stats(), *a, **kw)
+			phase(args.warmup, Stats())
 			drained()  # the warm-up's queued work is not the phase's
 
-	if args.slices > 1 and {"intake", "note"} <= only:
-		rows += interleaved(args, stats, cpu, institutions, auth, warm_up)
-		only -= {"intake", "note"}
-	if "intake" in only:
-		warm_up(phase_intake, institutions, auth["intake"], texts=args.texts)
-		before = cpu_seconds()
-		wall = phase_intake(args.url, args.seconds, stats, institutions, auth["intake"], texts=args.texts)
-		rows.append(stats.line("intake create_complaint", wall))
-		if args.cpu:
-			drained()
-			done = len(stats.latency["intake create_complaint"])
-			cpu.append(cpu_line("intake", before, cpu_seconds(), done))
-	if "note" in only:
-		warm_up(phase_note, auth["note"])
-		before = cpu_seconds()
-		wall = phase_note(args.url, args.seconds, stats, auth["note"])
-		rows.append(stats.line("REST insert Note (plain Frappe)", wall))
-		if args.cpu:
-			drained()
-			done = len(stats.latency["REST insert Note (plain Frappe)"])
-			cpu.append(cpu_line("Note", before, cpu_seconds(), done))
+	kinds = [k for k in ("intake", "note") if k in only]
+	if kinds:
+		rows += intake_and_note(args, kinds, stats, cpu, institutions, auth, warm_up)
 	if "desk" in only:
 		wall = phase_desk(
 			args.url, args.desk_seconds, stats, think_s=tuple(float(x) for x in args.think.split(","))
