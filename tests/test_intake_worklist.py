@@ -328,6 +328,58 @@ def test_a_seconds_registration_messages_go_out_in_one_job(http_intake):
 	)
 
 
+def test_without_a_gateway_a_seconds_messages_are_held_at_once_and_go_out_once_it_is_set_up(http_intake):
+	"""A new county site has no SMS gateway yet: the job of a second's registration texts holds
+	them all (Held, no attempt used, the reason kept) without trying each message; when the admin
+	sets up the gateway they go out, each once."""
+	from hsq_app.messaging import gateway, sms
+	from hsq_app.utils import outbox
+
+	names = [_intake(http_intake, complainant_phone=f"1371111{i:04d}") for i in range(3)]
+	frappe.db.rollback()
+	jobs = [kw for method, kw in http_intake.enqueued if method == worklist.JOB]
+	http_intake.enqueued.clear()
+	assert worklist.drain(bucket=jobs[-1]["bucket"]) >= 3
+	logs = frappe.get_all(
+		sms.LOG,
+		filters={"reference_name": ("in", names), "template": complainant_sms.REGISTERED},
+		pluck="name",
+	)
+	[job] = [kw for method, kw in http_intake.enqueued if method == "hsq_app.utils.outbox.attempt_many"]
+	assert set(job["names"]) >= set(logs) and job["unready"] == "hsq_app.messaging.gateway.unready"
+
+	frappe.db.set_single_value("SMS Settings", "sms_gateway_url", "")  # a new site: none yet
+	frappe.clear_document_cache("SMS Settings", "SMS Settings")
+	tried = []
+	frappe.flags.hsq_fake_sms = False  # the real gateway, which is not configured
+	try:
+		with patch.object(outbox, "attempt", lambda *a, **kw: tried.append(a)):
+			args = {k: job[k] for k in ("job", "arg", "names", "doctype", "unready")}
+			frappe.get_attr("hsq_app.utils.outbox.attempt_many")(**args)
+	finally:
+		frappe.flags.hsq_fake_sms = True
+	assert not tried
+	rows = frappe.get_all(
+		sms.LOG, filters={"name": ("in", logs)}, fields=["status", "attempts", "last_error"]
+	)
+	assert {(r.status, r.attempts) for r in rows} == {("Held", 0)}
+	assert all("SMS Settings" in r.last_error for r in rows)
+
+	gateway.FakeGateway.reset()
+	http_intake.enqueued.clear()
+	settings = frappe.get_doc("SMS Settings")  # the admin sets up the gateway
+	settings.sms_gateway_url = "https://sms.example.com/send"
+	settings.message_parameter, settings.receiver_parameter = "content", "mobile"
+	settings.save()
+	for method, kw in http_intake.enqueued:  # the held messages' attempts, queued by the save
+		if method == sms.BOX.job:
+			frappe.get_attr(method)(**{k: v for k, v in kw.items() if k == sms.BOX.arg})
+	rows = frappe.get_all(sms.LOG, filters={"name": ("in", logs)}, fields=["status", "attempts", "message"])
+	assert {(r.status, r.attempts) for r in rows} == {("Sent", 1)}
+	sent = [m for _to, m in gateway.FakeGateway.outbox]
+	assert sorted(sent) == sorted(r.message for r in rows)
+
+
 def test_whether_a_doctype_is_single_comes_from_its_cached_meta():
 	"""Frappe asks the database on every new document's defaults; the app reads the cached meta
 	(hsq_app.boot.single_from_meta), which must say the same for every DocType."""

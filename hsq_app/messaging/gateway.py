@@ -19,12 +19,18 @@ class NotConfigured(GatewayError):
 class SMSSettingsGateway:
 	"""Frappe's SMS Settings: URL, message and receiver parameters, static parameters and headers."""
 
+	def unready(self) -> str | None:
+		"""Why no message can go out now (no gateway URL), or None."""
+		if not frappe.get_cached_doc("SMS Settings").sms_gateway_url:
+			return _("Please set up the SMS gateway in SMS Settings")
+		return None
+
 	def send(self, receiver: str, message: str) -> None:
 		from frappe.core.doctype.sms_settings.sms_settings import get_headers, send_request
 
+		if why := self.unready():
+			raise NotConfigured(why)
 		ss = frappe.get_cached_doc("SMS Settings")
-		if not ss.sms_gateway_url:
-			raise NotConfigured(_("Please set up the SMS gateway in SMS Settings"))
 		headers = get_headers(ss)
 		params = {ss.message_parameter: message, ss.receiver_parameter: receiver}
 		for row in ss.get("parameters"):
@@ -50,6 +56,9 @@ class FakeGateway:
 	outbox: list[tuple[str, str]] = []
 	fail_next = 0
 
+	def unready(self) -> None:
+		return None
+
 	def send(self, receiver: str, message: str) -> None:
 		if FakeGateway.fail_next > 0:
 			FakeGateway.fail_next -= 1
@@ -60,6 +69,12 @@ class FakeGateway:
 	def reset(cls) -> None:
 		cls.outbox.clear()
 		cls.fail_next = 0
+
+
+def unready() -> str | None:
+	"""Why no message can go out now (the configured gateway's answer), or None: the SMS outbox's
+	``unready`` (hsq_app.utils.outbox)."""
+	return get_gateway().unready()
 
 
 def get_gateway():

@@ -29,7 +29,15 @@ from hsq_app.utils.records import ensure
 LOG = "HSQ SMS Log"
 MAX_LENGTH = 500
 # pauses before the 2nd, 3rd and 4th attempt; a registration notice held a week would confuse
-BOX = outbox.Outbox(LOG, "hsq_app.messaging.sms.deliver", "log_name", (5, 30, 120), ("Sent", "sent_at"), 48)
+BOX = outbox.Outbox(
+	LOG,
+	"hsq_app.messaging.sms.deliver",
+	"log_name",
+	(5, 30, 120),
+	("Sent", "sent_at"),
+	48,
+	unready="hsq_app.messaging.gateway.unready",
+)
 MAX_ATTEMPTS = BOX.max_attempts
 
 
