@@ -349,19 +349,21 @@ def test_the_text_check_agrees_with_the_ratio_whatever_the_texts():
 					None, text[: repeats.TEXT_CHARS], earlier[: repeats.TEXT_CHARS], autojunk=False
 				).ratio()
 				assert matcher.similar(text, threshold) == (ratio >= threshold), (text, earlier, threshold)
-	# and texts near and far from each other, the set bound given by the caller as registration does
+	# and texts near and far from each other, one alphabet for all and each text's signature given by
+	# the caller, as registration does
 	import random
 
 	rng = random.Random(14)
 	alphabet = "门诊挂号排队时间过长候诊超过两小时医生态度差收费不明药品缺货护士"
 	base = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60))) for _ in range(40)]
 	texts = base + ["".join(c if rng.random() > 0.15 else rng.choice(alphabet) for c in t) for t in base]
+	shared = repeats._Alphabet()
 	for earlier in texts:
-		matcher = repeats._Matcher(earlier)
+		matcher = repeats._Matcher(earlier, shared)
 		for text in texts:
 			ratio = SequenceMatcher(None, text, earlier, autojunk=False).ratio()
-			for threshold in (0.5, 0.8, 0.9):
-				assert matcher.similar(text, threshold, frozenset(text)) == (ratio >= threshold)
+			for threshold in (0.5, 0.7, 0.8, 0.9):
+				assert matcher.similar(text, threshold, shared.signature(text)) == (ratio >= threshold)
 
 
 def test_a_message_is_rendered_as_frappe_renders_it_and_refused_as_frappe_refuses_it():

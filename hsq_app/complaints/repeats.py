@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 import frappe
 from frappe import _
@@ -81,41 +81,53 @@ def mark_stored(doc) -> None:
 		doc.db_set(values, update_modified=False)
 
 
+class _Alphabet(dict):
+	"""Bit numbers of the characters met so far, so that a text's distinct characters are one
+	integer and the characters two texts share one AND and a bit count away."""
+
+	def signature(self, text: str) -> tuple[int, int]:
+		"""(the text's distinct characters as bits, how many of its characters repeat one before)."""
+		mask = 0
+		for ch in set(text):
+			bit = self.get(ch)
+			if bit is None:
+				bit = self[ch] = 1 << len(self)
+			mask |= bit
+		return mask, len(text) - mask.bit_count()
+
+
 class _Matcher:
 	"""Compares texts with one earlier complaint's text: ``similar`` is ``SequenceMatcher(None, text,
 	earlier, autojunk=False).ratio() >= threshold`` for the openings of both texts, whatever they are
 	(tests/test_repeats_and_sms.py).
 
-	Most texts compared are about something else, and a bound that costs one set intersection tells
-	so first: every distinct character one text has and the other lacks is at least one character
-	left unmatched, so with ``k`` distinct characters in both,
+	Most texts compared are about something else, and a bound that costs an AND and a bit count
+	tells so first: every distinct character one text has and the other lacks is at least one
+	character left unmatched, so with ``k`` distinct characters in both,
 	``2 * min(len(a) - |A| + k, len(b) - |B| + k) / (len(a) + len(b))`` is at least the ratio (it is
-	at least difflib's ``quick_ratio``). Only a pair that bound lets through is
+	at least difflib's ``quick_ratio``). The distinct characters are bits of one integer, numbered
+	by an :class:`_Alphabet` the matchers of one chunk share. Only a pair that bound lets through is
 	indexed (``set_seq2``, once per earlier text, shared by a chunk's complaints) and compared."""
 
-	def __init__(self, earlier: str):
+	def __init__(self, earlier: str, alphabet: _Alphabet | None = None):
 		# the opening of the text says what the matter is
 		self.earlier = earlier[:TEXT_CHARS]
 		self.length = len(self.earlier)
-		self.chars = frozenset(self.earlier)
+		self.alphabet = _Alphabet() if alphabet is None else alphabet
+		self.mask, self.spare = self.alphabet.signature(self.earlier)
 		self.matcher = None
 
-	def similar(self, text: str, threshold: float, chars: frozenset | None = None) -> bool:
-		"""``chars``: ``frozenset(text[:TEXT_CHARS])``, where the caller compares one text with many."""
+	def similar(self, text: str, threshold: float, signature: tuple[int, int] | None = None) -> bool:
+		"""``signature``: ``self.alphabet.signature(text[:TEXT_CHARS])``, where the caller compares
+		one text with many."""
 		if len(text) > TEXT_CHARS:
 			text = text[:TEXT_CHARS]
 		if text == self.earlier:  # the same text sent again (a platform forwarding it twice): ratio 1
 			return threshold <= 1
-		if chars is None:
-			chars = frozenset(text)
+		mask, spare = self.alphabet.signature(text) if signature is None else signature
 		# the texts differ, so they are not both empty; k distinct characters in both texts
-		k = len(chars & self.chars)
-		if (
-			2.0
-			* min(len(text) - len(chars) + k, self.length - len(self.chars) + k)
-			/ (len(text) + self.length)
-			< threshold
-		):
+		k = (mask & self.mask).bit_count()
+		if 2.0 * (min(spare, self.spare) + k) / (len(text) + self.length) < threshold:
 			return False
 		m = self.matcher
 		if m is None:
@@ -186,21 +198,26 @@ def earlier_reports_of(docs: list) -> list[list[frappe._dict]]:
 				by_institution.setdefault(a.doc.institution, []).append(a)
 		# only the opening of each text is compared (_Matcher): only that is read
 		opening = Substring(C.description, 1, TEXT_CHARS).as_("description")
-		matchers = {}
+		matchers, alphabet = {}, _Alphabet()
 		for institution, group in by_institution.items():
 			for a, candidates in zip(
 				group, _text_candidates(group, institution, rows_between, opening), strict=True
 			):
 				text = a.doc.description[:TEXT_CHARS]
-				chars = frozenset(text)
+				signature = mask, spare = alphabet.signature(text)
+				length, found = len(text), a.found
 				for row in candidates:
-					if row.name in a.found or not row.description:
-						continue
 					matcher = matchers.get(row.name)
 					if matcher is None:
-						matcher = matchers[row.name] = _Matcher(row.description)
-					if matcher.similar(text, threshold, chars):
-						a.found[row.name] = row
+						if not row.description:
+							continue
+						matcher = matchers[row.name] = _Matcher(row.description, alphabet)
+					# the matcher's bound first, here: most pairs end on it (a call each cost more)
+					k = (mask & matcher.mask).bit_count()
+					if 2.0 * (min(spare, matcher.spare) + k) / (length + matcher.length) < threshold:
+						continue
+					if row.name not in found and matcher.similar(text, threshold, signature):
+						found[row.name] = row
 	return [sorted(a.found.values(), key=lambda r: (r.received_at, r.name)) for a in asked]
 
 
@@ -242,13 +259,11 @@ def _text_candidates(group, institution, rows_between, opening) -> list[list]:
 			rows_up = rows[::-1]
 			ascending[id(rows)] = (rows_up, [r.received_at for r in rows_up])
 		rows_up, times = ascending[id(rows)]
-		own, found = a.doc.name or "", []
-		for i in range(bisect_right(times, a.received) - 1, -1, -1):
-			row = rows_up[i]
-			if row.received_at < a.since or len(found) == TEXT_CANDIDATES:
-				break
-			if row.name != own:
-				found.append(row)
+		# the newest from its receipt back to its window's start, itself left out
+		end = bisect_right(times, a.received)
+		start = max(bisect_left(times, a.since), end - TEXT_CANDIDATES - 1)
+		own = a.doc.name or ""
+		found = [row for row in reversed(rows_up[start:end]) if row.name != own][:TEXT_CANDIDATES]
 		out.append(found)
 	return out
 
