@@ -52,6 +52,7 @@ def apply() -> None:
 	series_in_plain_sql()
 	meta_field_lists()
 	datetimes_from_iso()
+	metas_kept_in_process()
 
 
 def read_datetime(value):
@@ -275,3 +276,65 @@ def meta_field_lists() -> None:
 	get.hsq_wrapped = True
 	Meta.get = get
 	Meta.process = process
+
+
+SHARED_METAS_MAX = 512  # metas a process keeps (every site's DocTypes); beyond, it starts again
+
+
+def metas_kept_in_process() -> None:
+	"""``frappe.get_meta`` unpickles the DocType's meta from Redis in every request that asks for
+	it: 0.4 ms of CPU for the complaint's 76-field meta (0.5 ms for User's), several metas a
+	request (issue 14, benchmarks/README.md). Frappe 16 keeps metas in the process; here the
+	process keeps each meta it unpickled with the exact bytes it came from, and a request still
+	reads those bytes from Redis (one HGET, as before) and unpickles them only when they differ: a
+	meta Frappe rebuilt (DocType, custom field or property setter changed; ``clear_cache``) is new
+	bytes, so no request sees an old meta, on any site or process.
+
+	A request gets the same meta object as the process's other requests, not a copy of its own:
+	code that changed a cached meta in place would now change it for later requests too, until
+	the meta is rebuilt. Frappe's and this app's server code read metas and copy what they change
+	(``df.as_dict()``, ``frappe._dict(df)``); the lists Frappe works out lazily on a meta (its
+	table fields, valid columns, the field lists of :func:`meta_field_lists`) are the same
+	whoever works them out first."""
+	import pickle
+
+	import frappe
+	import redis
+	from frappe.model import meta as module
+
+	original = module.get_meta
+	if getattr(original, "hsq_wrapped", False):
+		return
+	kept: dict[tuple[str, str], tuple[bytes, object]] = {}
+
+	def get_meta(doctype, cached=True):
+		if not (cached and isinstance(doctype, str) and doctype):
+			return original(doctype, cached)
+		cache = frappe.cache
+		name = cache.make_key("doctype_meta")
+		# the request's own cache first, as RedisWrapper.hget reads it (hdel and clear_cache drop
+		# entries from it)
+		local = frappe.local.cache.setdefault(name, {})
+		if doctype in local:
+			return local[doctype]
+		try:
+			raw = redis.Redis.hget(cache, name, doctype)
+		except redis.exceptions.ConnectionError:
+			raw = None
+		if raw is None:  # not built yet (or no Redis): Frappe builds it and keeps it in Redis
+			return original(doctype, cached)
+		key = (name, doctype)
+		found = kept.get(key)
+		if found is not None and found[0] == raw:
+			meta = found[1]
+		else:
+			meta = pickle.loads(raw)
+			if len(kept) >= SHARED_METAS_MAX:
+				kept.clear()
+			kept[key] = (raw, meta)
+		local[doctype] = meta
+		return meta
+
+	get_meta.hsq_wrapped = True
+	get_meta.kept = kept
+	module.get_meta = get_meta

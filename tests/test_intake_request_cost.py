@@ -328,9 +328,18 @@ def test_a_second_connection_the_server_closed_is_opened_again(shared_world, int
 
 
 def _fresh_meta(doctype):
-	"""The meta a new request gets: unpickled from the cache, not this request's copy."""
+	"""The meta a new request gets (not this request's own cache of it)."""
 	frappe.local.cache = {}
 	return frappe.get_meta(doctype)
+
+
+def _own_meta(doctype):
+	"""A meta as a new process unpickles it from the cache: one this test may change (the
+	process's own is shared by its requests, hsq_app.boot.metas_kept_in_process)."""
+	import pickle
+
+	_fresh_meta(doctype)
+	return pickle.loads(frappe.cache.execute_command("HGET", frappe.cache.make_key("doctype_meta"), doctype))
 
 
 def test_a_metas_field_lists_are_frappes_own_and_come_with_the_cached_meta(monkeypatch):
@@ -338,7 +347,7 @@ def test_a_metas_field_lists_are_frappes_own_and_come_with_the_cached_meta(monke
 
 	from hsq_app.boot import FIELD_FILTERS
 
-	meta = _fresh_meta("HSQ Complaint")
+	meta = _own_meta("HSQ Complaint")
 	fields = list(meta.fields)
 	expected = {
 		repr(f): [d.fieldname for d in base_document._filter(fields, f)]
@@ -383,6 +392,48 @@ def test_a_field_made_mandatory_in_the_desk_is_in_the_next_metas_lists():
 		frappe.delete_doc("Property Setter", setter.name, ignore_permissions=True, force=True)
 		frappe.clear_cache(doctype="HSQ Complaint")
 	assert "demands" not in [d.fieldname for d in _fresh_meta("HSQ Complaint").get("fields", mandatory)]
+
+
+def test_a_process_keeps_an_unchanged_meta_and_takes_a_rebuilt_one_at_once():
+	"""hsq_app.boot.metas_kept_in_process: requests share the meta their process unpickled while
+	its cached bytes are the same; a meta Frappe rebuilt (a label changed in the desk) is the
+	next request's, in this process and in any other."""
+	from frappe.model import meta as module
+
+	from hsq_app.boot import metas_kept_in_process
+
+	assert getattr(module.get_meta, "hsq_wrapped", False)
+	metas_kept_in_process()  # applied once only
+	assert module.get_meta.hsq_wrapped and frappe.get_meta is not module.get_meta
+	_fresh_meta("HSQ Complaint")  # built and cached, if it was not
+	first = _fresh_meta("HSQ Complaint")
+	assert _fresh_meta("HSQ Complaint") is first  # no unpickling for the next request
+	assert first.get_field("institution").fieldtype == "Link"
+
+	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+
+	label = first.get_field("demands").label
+	setter = make_property_setter(
+		"HSQ Complaint", "demands", "label", "诉求（探针）", "Data", validate_fields_for_doctype=False
+	)
+	try:
+		assert first.get_field("demands").label == label  # an earlier request's meta is as it was
+		rebuilt = _fresh_meta("HSQ Complaint")  # (built by this request, then read by the next ones)
+		assert rebuilt is not first and rebuilt.get_field("demands").label == "诉求（探针）"
+		kept = _fresh_meta("HSQ Complaint")
+		assert kept is not first and kept.get_field("demands").label == "诉求（探针）"
+		assert _fresh_meta("HSQ Complaint") is kept
+		assert _own_meta("HSQ Complaint").get_field("demands").label == "诉求（探针）"  # another process
+		# within a request, a meta dropped from the cache (Frappe's clear_cache) is read again
+		frappe.cache.hdel("doctype_meta", "HSQ Complaint")
+		assert frappe.get_meta("HSQ Complaint").get_field("demands").label == "诉求（探针）"
+	finally:
+		frappe.delete_doc("Property Setter", setter.name, ignore_permissions=True, force=True)
+		frappe.clear_cache(doctype="HSQ Complaint")
+	assert _fresh_meta("HSQ Complaint").get_field("demands").label == label
+	# and a DocType that does not exist is still Frappe's error
+	with pytest.raises(frappe.DoesNotExistError):
+		_fresh_meta("No Such DocType")
 
 
 def test_a_datetime_mariadb_sends_is_read_as_frappe_reads_it(shared_world):
