@@ -295,7 +295,12 @@ def metas_kept_in_process() -> None:
 	the meta is rebuilt. Frappe's and this app's server code read metas and copy what they change
 	(``df.as_dict()``, ``frappe._dict(df)``); the lists Frappe works out lazily on a meta (its
 	table fields, valid columns, the field lists of :func:`meta_field_lists`) are the same
-	whoever works them out first."""
+	whoever works them out first. The writes into a cached meta that Frappe 15.55 does make were
+	read for this (2026-12-04): the standard print layout (``printview.make_layout``) sets
+	``rows``/``start``/``end`` on a table field, the same values at every print unless a child
+	row has a ``page_break`` field (none of this app's tables has one); ``get_print_settings_to_show``
+	sets a Print Settings field's ``default`` only for a document class with
+	``get_print_settings`` (none here)."""
 	import pickle
 
 	import frappe
