@@ -591,3 +591,45 @@ def test_a_redis_that_fails_while_cells_are_put_off_recounts_the_jobs_own_at_onc
 		monkeypatch.undo()
 		frappe.cache.execute_command("DEL", frappe.cache.make_key(stats.CELLS_WAITING))
 	assert recounted == [{key}]
+
+
+def test_a_bursts_recounts_pause_fifty_times_as_long_as_the_last_took_at_most_a_minute(monkeypatch):
+	"""A recount reads the whole day's slices, so it grows with the day: a burst's next recount waits
+	RECOUNT_PAUSE times as long as the last one took (never less than the site's interval, never
+	more than a minute), and the burst's end still recounts at once."""
+	recounted = []
+
+	def slow_recount(keys):
+		recounted.append(set(keys))
+		time.sleep(0.15)
+
+	monkeypatch.setattr(stats, "recount_committed", slow_recount)
+	monkeypatch.setitem(frappe.conf, "hsq_cells_recount_seconds", 5)
+	token = frappe.cache.make_key(stats.CELLS_RECOUNTED)
+	took = frappe.cache.make_key(stats.CELLS_RECOUNT_TOOK)
+	day = frappe.utils.getdate()
+	a, b = (("Inst A", None, channel, day) for channel in ("12345 Hotline", "Letters and Visits"))
+	try:
+		frappe.cache.delete(token, took)
+		assert stats.recount_pause(5) == 5  # nothing measured yet
+		stats.recount_soon({a}, burst=True)  # the burst's first recount: at once, and timed
+		assert recounted == [{a}]
+		assert 0.15 <= float(frappe.cache.get(took)) < 1
+		assert 4 <= frappe.cache.ttl(token) <= 5  # 50 × 0.15 s is 7.5 s, but the token was set before
+		assert stats.recount_pause(5) >= 8 and stats.recount_pause(30) == 30
+		stats.recount_soon({b}, burst=True)  # a moment later: put off
+		assert recounted == [{a}]
+		frappe.cache.delete(token)
+		pause = stats.recount_pause(5)
+		stats.recount_soon(set(), burst=True)  # the pause over: b, with the pause from the last
+		assert recounted == [{a}, {b}] and pause - 1 <= frappe.cache.ttl(token) <= pause
+		frappe.cache.set(took, 30, ex=60)  # a day of tens of thousands: a minute at most
+		assert stats.recount_pause(5) == stats.RECOUNT_MOST == 60
+		stats.recount_soon({a}, burst=True)
+		assert recounted == [{a}, {b}]
+		stats.recount_soon(set(), burst=False)  # the burst is over: at once, whatever the pause
+		assert recounted == [{a}, {b}, {a}]
+		assert frappe.cache.scard(frappe.cache.make_key(stats.CELLS_WAITING)) == 0
+	finally:
+		monkeypatch.undo()
+		frappe.cache.delete(token, took, frappe.cache.make_key(stats.CELLS_WAITING))

@@ -55,10 +55,15 @@ SUMS = ("total", "met", "late", "open", "escalated", "extended", "resolved", "re
 RECENT_DAYS = 62
 CELL_LOCK_SECONDS = 10  # recount_committed: how long a recount waits for another of the same cells
 # the worklist job's recounts during a burst (recount_soon): at most one every RECOUNT_EVERY seconds
-# (site config ``hsq_cells_recount_seconds``), the keys put off meanwhile kept in a Redis set
+# (site config ``hsq_cells_recount_seconds``) and RECOUNT_PAUSE times as long as the burst's last
+# recount took, but never more than RECOUNT_MOST seconds apart; the keys put off meanwhile are kept
+# in a Redis set
 RECOUNT_EVERY = 5
+RECOUNT_PAUSE = 50  # a burst's recounts take at most about 1/50 of the time
+RECOUNT_MOST = 60
 CELLS_WAITING = "hsq_cells_waiting"
-CELLS_RECOUNTED = "hsq_cells_recounted"  # set for RECOUNT_EVERY seconds by a burst's recount
+CELLS_RECOUNTED = "hsq_cells_recounted"  # set by a burst's recount for the pause before the next
+CELLS_RECOUNT_TOOK = "hsq_cells_recount_took"  # seconds the burst's last recount took
 ALL = object()  # every department / channel
 KEY_FIELDS = ("institution", "department", "channel", "category", "received_at", "resolved_at")
 
@@ -293,25 +298,47 @@ def recount_committed(keys: set, attempts: int = 3) -> None:
 def recount_soon(keys: set, burst: bool) -> None:
 	"""The worklist job's cells (hsq_app.complaints.worklist), recounted from what is committed
 	(:func:`recount_committed`), with every key put off before: at once when the burst is over
-	(``burst`` false: no complaint is waiting for a later job), otherwise at most once every
-	RECOUNT_EVERY seconds. During a platform's burst each second's job recounted the same slices
-	of the day (an ``INSERT … SELECT`` over every complaint of the slice that day): 40 % of
-	MariaDB's time (benchmarks/README.md, "Fifteenth session"). A put-off key waits in Redis for a
-	later job of the burst: the last one, which finds nothing waiting after it, recounts whatever
-	is left, so the cells lag a burst by seconds and a quiet day's complaint not at all. A key lost
-	with Redis is made up by the hourly :func:`recount_waiting` run or the daily recount."""
+	(``burst`` false: no complaint is waiting for a later job), otherwise after a pause since the
+	burst's last recount (:func:`recount_pause`). During a platform's burst each second's job
+	recounted the same slices of the day (an ``INSERT … SELECT`` over every complaint of the slice
+	that day): 40 % of MariaDB's time (benchmarks/README.md, "Fifteenth session"). A put-off key
+	waits in Redis for a later job of the burst: the last one, which finds nothing waiting after
+	it, recounts whatever is left, so the cells lag a burst by seconds and a quiet day's complaint
+	not at all. A key lost with Redis is made up by the hourly :func:`recount_waiting` run or the
+	daily recount."""
 	every = cint(frappe.conf.get("hsq_cells_recount_seconds", RECOUNT_EVERY))  # 0: every job
 	try:
 		if keys:
 			frappe.cache.sadd(CELLS_WAITING, *(_dump_key(key) for key in keys))
 		token = frappe.cache.make_key(CELLS_RECOUNTED)
-		if burst and every > 0 and not frappe.cache.set(token, 1, nx=True, ex=every):
-			return  # a recount of this burst ran less than ``every`` seconds ago; a later job takes them
+		if burst and every > 0 and not frappe.cache.set(token, 1, nx=True, ex=recount_pause(every)):
+			return  # a recount of this burst ran less than a pause ago; a later job takes them
 	except Exception as e:  # no Redis: this job's own cells, now
 		frappe.logger("hsq").warning(f"report cells recounted at once, not put off ({e})")
 		recount_committed(keys)
 		return
-	recount_waiting()
+	started = time.monotonic()
+	if recount_waiting() and burst:
+		try:
+			took = round(time.monotonic() - started, 3)
+			frappe.cache.set(frappe.cache.make_key(CELLS_RECOUNT_TOOK), took, ex=3600)
+		except Exception:
+			pass  # the next pause is the shortest
+
+
+def recount_pause(every: int) -> int:
+	"""Seconds a burst's next recount waits: ``every`` (site config ``hsq_cells_recount_seconds``),
+	or RECOUNT_PAUSE times as long as the burst's last recount took, whichever is longer, at most
+	RECOUNT_MOST. A recount reads every complaint of the day's slices, so a platform sending tens of
+	thousands a day to one institution made each recount longer as the day went on (benchmarks/
+	README.md, "Twenty-first session"): the pause keeps the recounts' share of the machine the same
+	whatever the day's size, and the cells lag a burst by at most a minute (none once it ends)."""
+	took = frappe.cache.get(frappe.cache.make_key(CELLS_RECOUNT_TOOK))
+	try:
+		took = float(took or 0)
+	except ValueError:
+		took = 0
+	return max(every, min(RECOUNT_MOST, int(took * RECOUNT_PAUSE + 0.999)))
 
 
 def recount_waiting() -> int:
