@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections import Counter, defaultdict
 from datetime import date
@@ -333,12 +334,8 @@ def recount_pause(every: int) -> int:
 	thousands a day to one institution made each recount longer as the day went on (benchmarks/
 	README.md, "Twenty-first session"): the pause keeps the recounts' share of the machine the same
 	whatever the day's size, and the cells lag a burst by at most a minute (none once it ends)."""
-	took = frappe.cache.get(frappe.cache.make_key(CELLS_RECOUNT_TOOK))
-	try:
-		took = float(took or 0)
-	except ValueError:
-		took = 0
-	return max(every, min(RECOUNT_MOST, int(took * RECOUNT_PAUSE + 0.999)))
+	took = float(frappe.cache.get(frappe.cache.make_key(CELLS_RECOUNT_TOOK)) or 0)
+	return max(every, min(RECOUNT_MOST, math.ceil(took * RECOUNT_PAUSE)))
 
 
 def recount_waiting() -> int:
